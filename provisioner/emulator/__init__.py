@@ -1,0 +1,1 @@
+"""Local Kaleyra API emulator."""
