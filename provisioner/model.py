@@ -1,0 +1,155 @@
+"""Desired rooms and users, their canonical API request and its fingerprint.
+
+The canonical request is what replace detection compares: file defaults merged,
+API defaults filled in, every participant's tools resolved to the full form,
+participants sorted by user_id, keys sorted. Two files that mean the same room
+give the same request, whatever their key order or spelled-out defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from provisioner import rules
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a YAML node starts (1-based line and column)."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class RoomSpec:
+    """A room as the files want it."""
+
+    name: str
+    request: Mapping[str, Any]
+    prevent_destroy: bool = False
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.request)
+
+    @property
+    def description(self) -> str:
+        return str(self.request["description"])
+
+    @property
+    def participants(self) -> tuple[str, ...]:
+        return tuple(p["user_id"] for p in self.request["participants"])
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    """A user this repository manages."""
+
+    user_id: str
+    role: str
+    can_video: bool = True
+    language: str | None = None
+    location: Location | None = field(default=None, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The user's managed attributes, as recorded in state."""
+        return {
+            "user_id": self.user_id,
+            "role": self.role,
+            "can_video": self.can_video,
+            "language": self.language,
+        }
+
+
+def resolve_whiteboard(value: Any) -> dict[str, bool]:
+    """A whiteboard setting (bool or sub-tool object) in its full form."""
+    if isinstance(value, bool):
+        return dict.fromkeys(rules.WHITEBOARD_TOOLS, value)
+    given = value if isinstance(value, Mapping) else {}
+    return {tool: bool(given.get(tool, False)) for tool in rules.WHITEBOARD_TOOLS}
+
+
+def resolve_tools(tools: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A participant's tools in full: missing means all on, given means only those."""
+    if tools is None:
+        resolved: dict[str, Any] = dict.fromkeys(rules.TOOLS, True)
+        resolved[rules.WHITEBOARD] = resolve_whiteboard(True)
+        return resolved
+    resolved = {tool: bool(tools.get(tool, False)) for tool in rules.TOOLS}
+    resolved[rules.WHITEBOARD] = resolve_whiteboard(tools.get(rules.WHITEBOARD, False))
+    return dict(sorted(resolved.items()))
+
+
+def canonical_participant(participant: Mapping[str, Any]) -> dict[str, Any]:
+    """One participant with defaults filled in and tools resolved."""
+    result: dict[str, Any] = {}
+    for spec in rules.PARTICIPANT_FIELDS:
+        if spec.name in participant:
+            result[spec.name] = participant[spec.name]
+        elif spec.default is not rules.UNSET:
+            result[spec.name] = spec.default
+    result["tools"] = resolve_tools(participant.get("tools"))
+    return dict(sorted(result.items()))
+
+
+def canonical_request(name: str, room: Mapping[str, Any]) -> dict[str, Any]:
+    """The Create Room body for a merged room mapping, in canonical form.
+
+    `room` holds YAML keys (file defaults already merged in); the result holds
+    the API's keys, ready to send.
+    """
+    request: dict[str, Any] = {}
+    for spec in rules.ROOM_FIELDS:
+        if spec.name in room:
+            request[spec.sent_as] = room[spec.name]
+        elif spec.default is not rules.UNSET:
+            request[spec.sent_as] = spec.default
+    request.setdefault("description", name)
+    participants = [canonical_participant(p) for p in room["participants"]]
+    request["participants"] = sorted(participants, key=lambda p: str(p["user_id"]))
+    return dict(sorted(request.items()))
+
+
+def fingerprint(request: Mapping[str, Any]) -> str:
+    """A stable digest of a canonical request."""
+    text = json.dumps(request, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def room_spec(
+    name: str, room: Mapping[str, Any], location: Location | None = None
+) -> RoomSpec:
+    """Build a RoomSpec from a schema-valid, defaults-merged room mapping."""
+    return RoomSpec(
+        name=name,
+        request=canonical_request(name, room),
+        prevent_destroy=bool(room.get("prevent_destroy", False)),
+        location=location,
+    )
+
+
+def user_spec(
+    user_id: str, user: Mapping[str, Any], location: Location | None = None
+) -> UserSpec:
+    """Build a UserSpec from a schema-valid user mapping, API defaults filled in."""
+    values = {
+        spec.name: user.get(spec.name, spec.default) for spec in rules.USER_FIELDS
+    }
+    language = values["language"]
+    return UserSpec(
+        user_id=user_id,
+        role=str(values["role"]),
+        can_video=bool(values["can_video"]),
+        language=None if language is rules.UNSET else str(language),
+        location=location,
+    )

@@ -1,0 +1,247 @@
+"""The Kaleyra API's rules as data: the single source for the schema and the requests.
+
+Everything the API says about a Create Room body, a participant, its tools and a
+user lives here once. `schema.py` turns it into JSON Schema, `model.py` into the
+canonical request. Nothing else restates these rules by hand. The emulator keeps
+its own independent checks on purpose, so a mistake here is caught by the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+FieldType = Literal["boolean", "integer", "string", "object", "number"]
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+"""Marks a field that has no default (the API leaves it out)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a YAML mapping, and the API key it is sent as."""
+
+    name: str
+    type: FieldType
+    description: str
+    api_key: str = ""
+    default: Any = UNSET
+    enum: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    pattern: str | None = None
+    required: bool = False
+
+    @property
+    def sent_as(self) -> str:
+        """The key the API expects (camelCase for two room fields)."""
+        return self.api_key or self.name
+
+
+USER_ID_PATTERN: Final = r"^[A-Za-z0-9._-]{1,128}$"
+ROOM_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,62}$"
+PARTICIPANTS_MIN: Final = 2
+PARTICIPANTS_MAX: Final = 25
+PLUS_ROLE: Final = "plus"
+
+ROOM_FIELDS: Final[tuple[Field, ...]] = (
+    Field(
+        "description",
+        "string",
+        "Free text. Defaults to the room name; must be unique across the estate "
+        "(it identifies the room on the API when a create's answer is lost).",
+    ),
+    Field(
+        "duration",
+        "integer",
+        "Effective calling time in seconds (time with at least two users "
+        "connected). Unlimited when left out.",
+        minimum=60,
+        maximum=86400,
+    ),
+    Field("recording", "boolean", "Record the room.", default=False),
+    Field(
+        "recording_type",
+        "string",
+        "How recording starts: automatically, or when an admin starts it.",
+        default="automatic",
+        enum=("automatic", "manual"),
+    ),
+    Field(
+        "call_type",
+        "string",
+        "Media of the call.",
+        default="audio_video",
+        enum=("audio_only", "audio_upgradable", "audio_video"),
+    ),
+    Field(
+        "live",
+        "boolean",
+        "Links make clients ring and fire the on_call_incoming webhook.",
+        default=False,
+    ),
+    Field(
+        "direct_call",
+        "boolean",
+        "The link skips the landing page and enters the call directly.",
+        api_key="directCall",
+        default=False,
+    ),
+    Field(
+        "initiator_alias",
+        "string",
+        "The room creator's alias: one of the room's participants.",
+        api_key="initiatorAlias",
+        pattern=USER_ID_PATTERN,
+    ),
+    Field(
+        "call_action",
+        "object",
+        "A call action that starts the ring phase; passed through as given "
+        "(its shape is not published).",
+    ),
+)
+
+PROVISIONER_ROOM_FIELDS: Final[tuple[Field, ...]] = (
+    Field(
+        "prevent_destroy",
+        "boolean",
+        "Provisioner-level: never delete or replace this room without "
+        "--allow-replace / --allow-deletes. Not sent to the API.",
+        default=False,
+    ),
+)
+
+PARTICIPANT_FIELDS: Final[tuple[Field, ...]] = (
+    Field(
+        "user_id",
+        "string",
+        "An existing user of the company (declared in users: or external_users:).",
+        pattern=USER_ID_PATTERN,
+        required=True,
+    ),
+    Field(
+        "is_admin",
+        "boolean",
+        "Admins can drive features for others (e.g. start manual recording).",
+        default=False,
+    ),
+)
+
+TOOLS: Final[tuple[str, ...]] = (
+    "chat",
+    "screen_sharing",
+    "file_upload",
+    "snapshot",
+    "live_edit",
+    "live_pointer",
+    "present_to_everyone",
+)
+WHITEBOARD: Final = "whiteboard"
+WHITEBOARD_TOOLS: Final[tuple[str, ...]] = (
+    "wb_add_file",
+    "wb_cursor",
+    "wb_text",
+    "wb_shape",
+    "wb_pen",
+    "wb_eraser",
+)
+TOOLS_DESCRIPTION: Final = (
+    "Tools this participant may use. Left out: every tool enabled. Given: the "
+    "named tools as set, every other tool disabled ({} disables all)."
+)
+WHITEBOARD_DESCRIPTION: Final = (
+    "true/false for the whole whiteboard, or an object of its sub-tools "
+    "(unnamed sub-tools disabled)."
+)
+
+USER_FIELDS: Final[tuple[Field, ...]] = (
+    Field(
+        "role",
+        "string",
+        "basic users can join rooms; plus users can create and join them. "
+        "Every room needs a plus participant.",
+        enum=("basic", PLUS_ROLE),
+        required=True,
+    ),
+    Field("can_video", "boolean", "The user may use video.", default=True),
+    Field(
+        "language",
+        "string",
+        "Language of the user's interface.",
+        enum=("en", "it", "de", "fr", "pl"),
+    ),
+)
+
+ENVIRONMENTS: Final = ("sandbox", "production")
+REGIONS: Final = ("eu", "in", "us", "me")
+SANDBOX_REGIONS: Final = ("eu",)
+
+SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
+    Field("rooms", "string", "Folder of room definitions.", default="rooms/"),
+    Field(
+        "state",
+        "string",
+        "State location: a file path, or postgresql://... for the shared backend.",
+        default="rooms.state.json",
+    ),
+    Field(
+        "on_replace",
+        "string",
+        "What happens to the old room when a room is replaced.",
+        default="disable",
+        enum=("disable", "delete"),
+    ),
+    Field(
+        "max_delete_percent",
+        "integer",
+        "Refuse a plan that deletes more than this share of managed rooms "
+        "(when state holds at least 4), unless --allow-deletes.",
+        default=25,
+        minimum=0,
+        maximum=100,
+    ),
+    Field(
+        "prune_users",
+        "boolean",
+        "Delete users removed from the files (otherwise they are only forgotten).",
+        default=False,
+    ),
+)
+
+API_SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
+    Field(
+        "environment",
+        "string",
+        "Kaleyra environment.",
+        default="sandbox",
+        enum=ENVIRONMENTS,
+    ),
+    Field(
+        "region",
+        "string",
+        "Kaleyra region (the sandbox exists only in eu).",
+        default="eu",
+        enum=REGIONS,
+    ),
+    Field(
+        "url",
+        "string",
+        "Explicit base URL (e.g. the local emulator); overrides environment and "
+        "region. KALEYRA_API_URL overrides this.",
+    ),
+)
+
+
+def room_field(name: str) -> Field:
+    """The room field called `name` (API or provisioner-level)."""
+    for field in ROOM_FIELDS + PROVISIONER_ROOM_FIELDS:
+        if field.name == name:
+            return field
+    raise KeyError(name)
