@@ -16,6 +16,8 @@ rooms, no users, no faults, zeroed counters), so using it costs one HTTP call.
                                  received, participants), "users", "faults"
     emulator.rooms()             stats()["rooms"]
     emulator.count(route, status=None)  requests to "METHOD /path/{param}"
+    emulator.settle(route, n)    the count once it reaches n: in-flight requests
+                                 are counted when their answer goes out
     emulator.configure(**faults) latency_ms, jitter_ms, rate_limit, fail_rate,
                                  commit_then_drop, drop_mode ("error"|"disconnect")
     emulator.set_status(room_id, status)  NOT_RUNNING | RUNNING | CLOSED
@@ -72,7 +74,7 @@ class EmulatorProcess:
     def __init__(self, *flags: str, api_key: str, env: dict[str, str] | None = None):
         self.api_key = api_key
         self.stderr_text = ""
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         full_env = {**os.environ, "KALEYRA_API_KEY": api_key, **(env or {})}
         full_env.pop("KALEYRA_API_URL", None)
         self.proc = subprocess.Popen(
@@ -148,6 +150,15 @@ class EmulatorHandle:
         if status is None:
             return sum(counts.values())
         return counts.get(str(status), 0)
+
+    def settle(self, route: str, expected: int, timeout: float = 5.0) -> int:
+        """The count for ``route`` once it reaches ``expected`` (or ``timeout``).
+
+        Requests are counted when their answer is sent, so one the client gave
+        up on (a timeout) is counted only when the emulator finishes it.
+        """
+        wait_until(lambda: self.count(route) >= expected, timeout)
+        return self.count(route)
 
     def configure(self, **faults: Any) -> dict[str, Any]:
         config: dict[str, Any] = self._control("config", faults)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -25,9 +27,29 @@ from provisioner.kaleyra.models import (
 from provisioner.kaleyra.retry import RetryPolicy
 from provisioner.kaleyra.session import Call, OnRetry, Session
 
-T = TypeVar("T")
-DEFAULT_RETRY = RetryPolicy()
 TOKEN_SHOWN = "***"
+_TOKEN_PATH = re.compile(r"(/rest/token/delete/)[^/?#\s\"']+")
+
+
+def redact_token_paths(record: logging.LogRecord) -> bool:
+    """A logging filter: ``/rest/token/delete/<token>`` becomes ``.../***``."""
+    if isinstance(record.msg, str):
+        record.msg = _TOKEN_PATH.sub(rf"\1{TOKEN_SHOWN}", record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(
+            _TOKEN_PATH.sub(rf"\1{TOKEN_SHOWN}", str(arg))
+            if isinstance(arg, str | httpx.URL)
+            else arg
+            for arg in record.args
+        )
+    return True
+
+
+T = TypeVar("T")
+# httpx logs every request's full URL at INFO, and a token-revoking URL holds
+# a bearer token: its records are scrubbed whatever level is set.
+logging.getLogger("httpx").addFilter(redact_token_paths)
+DEFAULT_RETRY = RetryPolicy()
 
 
 class KaleyraClient:
