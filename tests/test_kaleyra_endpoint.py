@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 
 import pytest
@@ -127,3 +128,16 @@ def test_environment_url_is_checked_too(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("KALEYRA_API_URL", "http://example.com")
     with pytest.raises(ProvisionerError, match="KALEYRA_API_URL"):
         base_url_for()
+
+
+@pytest.mark.parametrize("secret", ["", "ak live", "ak_live\n", "ключ", "ak\x00"])
+def test_api_key_refuses_what_a_header_cannot_carry(secret: str) -> None:
+    with pytest.raises(ProvisionerError) as caught:
+        ApiKey(secret)
+    assert secret.strip() not in str(caught.value) or not secret.strip()
+
+
+def test_api_key_copies_are_the_same_key() -> None:
+    key = ApiKey(SECRET)
+    assert copy.copy(key) is key
+    assert copy.deepcopy({"key": key})["key"] is key

@@ -229,3 +229,19 @@ def test_retry_after_on_other_statuses_is_ignored(scripted: type[ScriptedApi]) -
     retries: list[tuple[str, float]] = []
     server.run(info, RetryPolicy(attempts=2, base=0.001, cap=5.0), retries)
     assert retries[0][1] <= 0.001
+
+
+@pytest.mark.parametrize("create_it", [True, False])
+def test_a_request_that_cannot_be_encoded_fails_at_once(
+    scripted: type[ScriptedApi], create_it: bool
+) -> None:
+    server = scripted(httpx.LocalProtocolError)
+    server.fails(create if create_it else info, ConnectionFailed, TOKEN)
+    assert len(server.requests) == 1
+
+
+def test_an_outcome_unknown_create_keeps_the_status(
+    scripted: type[ScriptedApi],
+) -> None:
+    error = scripted(reply(503)).fails(create, OutcomeUnknownError, TOKEN)
+    assert error.status == 503
