@@ -109,6 +109,9 @@ def test_a_key_is_required() -> None:
         (("--host", "example.com"), "expected an IP address"),
         (("--user", "alice:owner"), "role"),
         (("--user", "bad id:plus"), "bad id"),
+        (("--latency", "inf"), "latency_ms"),
+        (("--data", "/nonexistent/dir/state.json"), "cannot write emulator data"),
+        (("--rate-limit", "nan"), "rate_limit"),
     ],
 )
 def test_refuses_bad_flags_in_one_line(args: tuple[str, ...], message: str) -> None:
