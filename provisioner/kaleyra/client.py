@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -12,6 +11,7 @@ import httpx
 
 from provisioner import __version__
 from provisioner.kaleyra.endpoint import ApiKey
+from provisioner.kaleyra.failures import TOKEN_SHOWN, redact_token_paths
 from provisioner.kaleyra.models import (
     CreatedRoom,
     RoomInfo,
@@ -26,24 +26,6 @@ from provisioner.kaleyra.models import (
 )
 from provisioner.kaleyra.retry import RetryPolicy
 from provisioner.kaleyra.session import Call, OnRetry, Session
-
-TOKEN_SHOWN = "***"
-_TOKEN_PATH = re.compile(r"(/rest/token/delete/)[^/?#\s\"']+")
-
-
-def redact_token_paths(record: logging.LogRecord) -> bool:
-    """A logging filter: ``/rest/token/delete/<token>`` becomes ``.../***``."""
-    if isinstance(record.msg, str):
-        record.msg = _TOKEN_PATH.sub(rf"\1{TOKEN_SHOWN}", record.msg)
-    if isinstance(record.args, tuple):
-        record.args = tuple(
-            _TOKEN_PATH.sub(rf"\1{TOKEN_SHOWN}", str(arg))
-            if isinstance(arg, str | httpx.URL)
-            else arg
-            for arg in record.args
-        )
-    return True
-
 
 T = TypeVar("T")
 # httpx logs every request's full URL at INFO, and a token-revoking URL holds

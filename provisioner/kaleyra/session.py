@@ -125,14 +125,18 @@ class Session:
             return exc
 
     def _transport_failure(self, call: Call, exc: httpx.RequestError) -> _Retryable:
+        if isinstance(exc, _HOPELESS):
+            raise ConnectionFailed(
+                f"the request could not be sent ({type(exc).__name__})",
+                method=call.method,
+                path=call.shown,
+            )
         reason = _describe(exc)
         error = ConnectionFailed(
             f"no answer after {self._retry.attempts} attempt(s): {reason}",
             method=call.method,
             path=call.shown,
         )
-        if isinstance(exc, _HOPELESS):
-            raise error
         if call.create and not isinstance(exc, _NOT_SENT):
             raise _unknown(call, reason)
         return _Retryable(error, reason)
