@@ -148,9 +148,9 @@ def _finding(doc: Document, path: PathKey, keyed: bool, error: _Error) -> Findin
         message = f"{title} {describe(error.value)} must match {error.expected}"
         return _at(doc, path, path[:-1], message, key=True)
     if error.keyword == "required":
-        return _at(doc, path[:-1], path[:-1], f"missing required key '{path[-1]}'")
+        return _at(doc, path[:-1], path[:-1], f"missing required key {path[-1]!r}")
     if keyed:
-        message = f"unknown key '{path[-1]}'" + _suggest(path[-1], error.schema)
+        message = f"unknown key {path[-1]!r}" + _suggest(path[-1], error.schema)
         return _at(doc, path, path[:-1], message, key=True)
     on_key = error.keyword == "not" and bool(path) and isinstance(path[-1], str)
     return _at(doc, path, path, _value_message(doc, path, error), key=on_key)

@@ -24,7 +24,7 @@ FAST = settings(
 )
 
 # Room files that are often valid and often wrong in one place.
-_USER_IDS = st.sampled_from(["alice", "bob", "desk", "x y", "no", ""])
+_USER_IDS = st.sampled_from(["alice", "bob", "desk", "x y", "no", "", "bob\n", "it's"])
 _TOOLS = st.dictionaries(
     st.sampled_from([*rules.TOOLS, rules.WHITEBOARD, "laser"]),
     st.one_of(
@@ -59,7 +59,7 @@ ROOM_FILES = st.fixed_dictionaries(
     {},
     optional={
         "rooms": st.dictionaries(
-            st.sampled_from(["a", "b-1", "Bad"]), _ROOM, max_size=3
+            st.sampled_from(["a", "b-1", "Bad", "c\nd"]), _ROOM, max_size=3
         ),
         "users": st.dictionaries(_USER_IDS, _USER, max_size=3),
         "defaults": st.fixed_dictionaries({}, optional=_ROOM_FIELDS),
@@ -112,6 +112,9 @@ def validate(files: dict[str, str | bytes]) -> Result:
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     assert result.output.strip()
+    files = tuple(f"{name}:" for name in files)
+    for line in result.stdout.splitlines():  # one line per problem, always
+        assert line.startswith((*files, "Valid: ")), line
     return result
 
 
@@ -142,12 +145,9 @@ def test_arbitrary_settings_never_crash(value: Any) -> None:
 @FAST
 @given(first=ROOM_FILES, second=ROOM_FILES)
 def test_room_like_estates_never_crash(first: Any, second: Any) -> None:
-    result = validate(
+    validate(
         {"rooms/a.yaml": yaml.safe_dump(first), "rooms/b.yaml": yaml.safe_dump(second)}
     )
-    for line in result.stdout.splitlines():
-        if not line.startswith("Valid: "):
-            assert line.startswith(("rooms/a.yaml:", "rooms/b.yaml:")), line
 
 
 @settings(max_examples=300, deadline=None)
