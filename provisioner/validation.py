@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import Problem
-from provisioner.fastschema import compile_schema
+from provisioner.fastschema import compile_schema, ecma_regex
 from provisioner.yamlio import Document
 from provisioner.yamlpath import PathKey, format_path
 
@@ -50,12 +50,8 @@ class SchemaCheck:
         self._validator: jsonschema.Draft202012Validator | None = None
 
     def _explainer(self) -> jsonschema.Draft202012Validator:
-        # Imported on first use: a valid estate never needs it, and it is slow
-        # to import.
         if self._validator is None:
-            import jsonschema
-
-            self._validator = jsonschema.Draft202012Validator(self._schema)
+            self._validator = explainer(self._schema)
         return self._validator
 
     def findings(self, doc: Document) -> list[Finding]:
@@ -74,6 +70,25 @@ class SchemaCheck:
                     values_seen.add(path)
                 found.append(_finding(doc, path, keyed, error))
         return _unique(found)
+
+
+def explainer(schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
+    """jsonschema's Draft 2020-12 validator, reading `pattern` as ECMA-262 does."""
+    # Imported on first use: a valid estate never needs it, and it is slow to
+    # import.
+    import jsonschema
+
+    def pattern(
+        validator: Any, expected: str, instance: Any, schema: Any
+    ) -> Iterator[jsonschema.ValidationError]:
+        if isinstance(instance, str) and not ecma_regex(expected).search(instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {expected}")
+
+    extended = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {"pattern": pattern}
+    )
+    checker: jsonschema.Draft202012Validator = extended(schema)
+    return checker
 
 
 def unshadowed(earlier: Iterable[Problem], later: Iterable[Problem]) -> list[Problem]:

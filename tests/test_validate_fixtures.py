@@ -123,6 +123,10 @@ EXPECTED: dict[str, list[str]] = {
         "rooms/a.yaml:6:48: rooms.standup.participants[1].user_id: expected a "
         "user id matching ^[A-Za-z0-9._-]{1,128}$, got 'bob smith'"
     ],
+    "id-with-newline": [
+        "rooms/a.yaml:7:18: rooms.standup.participants[0].user_id: expected a "
+        "user id matching ^[A-Za-z0-9._-]{1,128}$, got 'alice\\n'"
+    ],
     "bad-role": [
         "rooms/a.yaml:3:15: users.bob.role: expected basic or plus, got 'admin'"
     ],

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +17,7 @@ import provisioner.cli.config_cmds  # noqa: F401  (registers the commands)
 from provisioner import rules, schema
 from provisioner.cli import cli
 from provisioner.fastschema import compile_schema
+from provisioner.validation import explainer
 
 FAST = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -154,5 +154,5 @@ def test_room_like_estates_never_crash(first: Any, second: Any) -> None:
 @given(value=ROOM_FILES)
 def test_fast_path_agrees_with_jsonschema_on_room_files(value: Any) -> None:
     generated = schema.rooms_schema()
-    expected = jsonschema.Draft202012Validator(generated).is_valid(value)
+    expected = explainer(generated).is_valid(value)
     assert compile_schema(generated)(value) is expected
