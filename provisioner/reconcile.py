@@ -46,8 +46,7 @@ def intent_time(intent: PendingCreate) -> datetime:
         return parse_timestamp(intent.started_at)
     except ValueError:
         raise StateError(
-            f"pending create {intent.name}: unreadable started_at "
-            f"{intent.started_at!r}"
+            f"pending create {intent.name}: unreadable started_at {intent.started_at!r}"
         ) from None
 
 

@@ -1,4 +1,4 @@
-"""What every apply operation shares: the client, the writer, the ledger, the stop flag."""
+"""What every apply operation shares: client, writer, ledger, stop flag."""
 
 from __future__ import annotations
 

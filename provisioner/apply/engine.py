@@ -119,9 +119,7 @@ def _user_op(ctx: Context, change: UserChange) -> Operation:
     return Operation(subject, doing, lambda: users.put_user(ctx, change))
 
 
-async def execute(
-    ctx: Context, plan: Plan, external_users: Iterable[str] = ()
-) -> None:
+async def execute(ctx: Context, plan: Plan, external_users: Iterable[str] = ()) -> None:
     """Carry out `plan`; outcomes go to the ledger, failures stop new work."""
     await preflight(ctx.client, plan, external_users, ctx.options.parallelism)
     _flags(ctx, plan)

@@ -24,7 +24,9 @@ def planned_roles(plan: Plan) -> dict[str, str]:
     return {
         change.user_id: str(change.after["role"])
         for change in plan.users
-        if change.action is not Action.DELETE and change.after and "role" in change.after
+        if change.action is not Action.DELETE
+        and change.after
+        and "role" in change.after
     }
 
 

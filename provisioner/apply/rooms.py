@@ -10,6 +10,7 @@ after the new one is recorded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,7 @@ from provisioner.state.document import (
     op_pending_drop,
     op_retire_drop,
     op_room_drop,
+    op_room_flag,
     utc_now,
 )
 
@@ -67,7 +69,7 @@ async def readable_idle(
 async def create(
     ctx: Context, name: str, change: RoomChange, replaces: str | None
 ) -> tuple[RoomRecord, bool]:
-    """Create the room of `change`; the record and whether it was found, not answered."""
+    """Create the room of `change`: its record, and True if found, not answered."""
     request: Mapping[str, Any] = change.request or {}
     unknown = 0
     while True:
@@ -106,7 +108,9 @@ async def _look_for(
     if not candidates:
         return None
     found = candidates[0]
-    record = record_adopted(intent, found.info, found.summary.created_at, prevent_destroy)
+    record = record_adopted(
+        intent, found.info, found.summary.created_at, prevent_destroy
+    )
     await _store(ctx, intent, record)
     return record
 
@@ -121,9 +125,7 @@ async def create_or_replace(ctx: Context, change: RoomChange) -> None:
     name = change.name
     adopted = ctx.adopted.get(name)
     if adopted is not None and adopted.fingerprint == change.fingerprint:
-        ctx.ledger.done(
-            name, Outcome.SKIPPED, f"{name}: already created ({adopted.room_id})"
-        )
+        await _satisfied(ctx, change, adopted)
         return
     replaces = change.room_id if change.action is Action.REPLACE else None
     if adopted is not None:
@@ -149,6 +151,14 @@ async def create_or_replace(ctx: Context, change: RoomChange) -> None:
     ctx.ledger.done(name, Outcome.REPLACED, line)
 
 
+async def _satisfied(ctx: Context, change: RoomChange, adopted: RoomRecord) -> None:
+    """A planned create that reconciliation already made: skipped, not repeated."""
+    if adopted.prevent_destroy != change.prevent_destroy:
+        await ctx.writer.commit([op_room_flag(change.name, change.prevent_destroy)])
+    line = f"{change.name}: already created ({adopted.room_id}), not repeated"
+    ctx.ledger.done(change.name, Outcome.SKIPPED, line)
+
+
 async def delete(ctx: Context, change: RoomChange) -> None:
     """Carry out a planned delete of one room (404: it is already gone)."""
     name = change.name
@@ -158,10 +168,8 @@ async def delete(ctx: Context, change: RoomChange) -> None:
         return
     info = await readable_idle(ctx, name, current.room_id, "delete")
     if info is not None:
-        try:
+        with contextlib.suppress(NotFoundError):
             await ctx.client.delete_room(current.room_id)
-        except NotFoundError:
-            pass
     await ctx.writer.commit([op_room_drop(name)])
     gone = "" if info is not None else ", already gone"
     ctx.ledger.done(name, Outcome.DELETED, f"deleted {name} ({current.room_id}{gone})")

@@ -8,6 +8,7 @@ never deleted.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -82,10 +83,8 @@ async def drop_user(ctx: Context, change: UserChange) -> None:
                 f"kept user {user_id}: room {room} still has it as a participant",
             )
             return
-        try:
+        with contextlib.suppress(NotFoundError):
             await ctx.client.delete_user(user_id)
-        except NotFoundError:
-            pass
     await ctx.writer.commit([op_user_drop(user_id)])
     if change.forget_only:
         outcome, line = Outcome.USER_FORGOTTEN, f"forgot user {user_id}"

@@ -40,7 +40,7 @@ class StateWriter:
         await asyncio.shield(done)
 
     def commit_now(self, ops: list[Op]) -> None:
-        """Commit outside any running operation (before or after the concurrent part)."""
+        """Commit now, outside the concurrent part of the run."""
         if self.failure is not None:
             raise self.failure
         self._write(ops)
