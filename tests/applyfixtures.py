@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace as dc_replace
+from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Any
 
 from provisioner.apply.context import ApplyOptions
 from provisioner.apply.ledger import ApplyReport
 from provisioner.apply.run import ApplyRun
-from provisioner.emulator import EmulatorConfig, InProcessTransport, create_app
-from provisioner.emulator import emulator_of
+from provisioner.emulator import (
+    EmulatorConfig,
+    InProcessTransport,
+    create_app,
+    emulator_of,
+)
 from provisioner.emulator.store import Room
 from provisioner.kaleyra import ApiKey, KaleyraClient, RetryPolicy
 from provisioner.model import RoomSpec, room_spec
@@ -123,9 +128,7 @@ class Rig:
     ) -> ApplyReport:
         progress = Progress(self.lines.append)
         async with self.client() as client:
-            run = ApplyRun(
-                self.backend, self.backend.read(), client, options, progress
-            )
+            run = ApplyRun(self.backend, self.backend.read(), client, options, progress)
             if recover:
                 await run.recover()
             return await run.execute(plan, external_users)

@@ -29,7 +29,9 @@ def test_creates_record_every_room_with_its_links(tmp_path: Path) -> None:
     report = rig.apply(plan_of(*(create(r) for r in rooms)))
     state = rig.state()
     assert report.ok
-    assert report.summary().startswith("3 created, 0 replaced, 0 deleted, 0 unchanged in ")
+    assert report.summary().startswith(
+        "3 created, 0 replaced, 0 deleted, 0 unchanged in "
+    )
     live = {r.room_id: r for r in rig.rooms()}
     assert {rec.room_id for rec in state.rooms.values()} == set(live)
     for name, record in state.rooms.items():
@@ -97,7 +99,9 @@ def test_delete_of_a_room_already_gone_only_forgets_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("force", [False, True])
-def test_a_running_room_is_not_deleted_without_force(tmp_path: Path, force: bool) -> None:
+def test_a_running_room_is_not_deleted_without_force(
+    tmp_path: Path, force: bool
+) -> None:
     rig = Rig(tmp_path)
     rig.apply(plan_of(create(spec("desk"))))
     old = rig.state().rooms["desk"]
@@ -147,7 +151,9 @@ def test_first_failure_stops_new_work_and_reports_what_was_not_done(
 def test_continue_on_error_goes_on_with_the_other_rooms(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     bad = create(spec("b-bad"))
-    broken = type(bad)(**{**bad.__dict__, "request": dict(bad.request or {}, duration=5)})
+    broken = type(bad)(
+        **{**bad.__dict__, "request": dict(bad.request or {}, duration=5)}
+    )
     plan = plan_of(create(spec("a-ok")), broken, create(spec("c-ok")))
     options = ApplyOptions(parallelism=1, continue_on_error=True, reconcile_delay=0)
     report = rig.apply(plan, options)

@@ -47,7 +47,9 @@ def test_a_lost_answer_is_adopted_in_the_same_run(tmp_path: Path, mode: str) -> 
         assert record.room_id == room.room_id
         assert set(record.urls) == {"alice", "bob"}
     assert state.pending == {}
-    assert any("answer was lost, the room was found and adopted" in x for x in rig.lines)
+    assert any(
+        "answer was lost, the room was found and adopted" in x for x in rig.lines
+    )
 
 
 def test_a_create_that_failed_before_committing_is_made_again(tmp_path: Path) -> None:
