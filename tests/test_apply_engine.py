@@ -1,4 +1,4 @@
-"""The engine against the in-process emulator: what the API and the state end up holding."""
+"""The engine against the in-process emulator: what the API and state hold."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Progress display and closing summary: plain lines in CI, a live line on a terminal."""
+"""Progress display and summary: plain lines in CI, a live line on a terminal."""
 
 from __future__ import annotations
 
