@@ -1,0 +1,282 @@
+"""The local backend: a JSON document, a journal beside it, a lock file.
+
+    <state>           the document (pretty JSON, sorted keys), rewritten only by
+                      `compact`: temp file, fsync, rename, fsync the directory
+    <state>.journal   one JSON line per commit, {"serial", "lineage", "ops"},
+                      appended and fsynced: a commit costs the same at 10 rooms
+                      or 10,000
+    <state>.backup    the document as it was before the last compaction
+    <state>.lock      see `lock.py`
+
+Every file is mode 0600: the state holds bearer links. A document that cannot
+be trusted (not JSON, truncated, unknown version) or a journal line that is
+corrupt before its last line is an error, and nothing is written afterwards.
+The last journal line may be torn by a crash mid-append: it was never
+acknowledged, so it is ignored and cut off by the next commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from provisioner.errors import StateError
+from provisioner.state.document import Op, State
+from provisioner.state.journal import Replay, encode_line, replay
+from provisioner.state.lock import FILE_MODE, FileLock, LockOwner
+
+
+@dataclass(frozen=True)
+class _Disk:
+    """What the files looked like after our last read or write."""
+
+    document: tuple[int, int, int] | None
+    journal_size: int
+    journal_end: int
+    serial: int
+
+
+class LocalBackend:
+    """The state in a local file (the default backend)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.journal_path = _beside(path, ".journal")
+        self.backup_path = _beside(path, ".backup")
+        self.lock_path = _beside(path, ".lock")
+        self.previous_holder: LockOwner | None = None
+        """The interrupted run found holding the lock by the last `lock()`."""
+        self._disk: _Disk | None = None
+        self._journal_fd: int | None = None
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def read(self) -> State:
+        """The document with its journal replayed; empty when there is none."""
+        self._close_journal()
+        state, self._disk = self._load()
+        return state
+
+    def commit(self, state: State, ops: list[Op]) -> None:
+        """Apply `ops` and append them to the journal as one fsynced line."""
+        disk = self._expect(state)
+        fd = self._journal()
+        try:
+            ops_text = json.dumps(ops, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            raise StateError(f"cannot record state operations ({exc})") from None
+        try:
+            state.apply(ops)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateError(f"invalid state operation ({exc!r})") from None
+        data = encode_line(state.serial, state.lineage, ops_text)
+        try:
+            _write_all(fd, data)
+        except OSError as exc:
+            raise StateError(
+                f"{self.journal_path}: cannot append ({exc.strerror})"
+            ) from None
+        size = self._disk_now().journal_size + len(data)
+        self._disk = _Disk(disk.document, size, size, state.serial)
+
+    def compact(self, state: State) -> None:
+        """Atomically rewrite the document from `state` and drop the journal."""
+        if state.lineage is None and not self.path.exists():
+            return  # nothing was ever written: keep it that way
+        self._expect(state)
+        self._check_unmoved()
+        text = json.dumps(state.to_dict(), indent=2, sort_keys=True) + "\n"
+        if self.path.exists():
+            _atomic_write(self.backup_path, _read_bytes(self.path))
+        _atomic_write(self.path, text.encode())
+        self._close_journal()
+        try:
+            self.journal_path.unlink(missing_ok=True)
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            raise StateError(f"{self.journal_path}: cannot remove ({exc})") from None
+        self._disk = _Disk(_signature(self.path), 0, 0, state.serial)
+
+    @contextmanager
+    def lock(self, command: str, timeout: float) -> Iterator[None]:
+        """Hold the exclusive state lock for `command` (e.g. "apply")."""
+        with FileLock(self.lock_path).hold(command, timeout) as previous:
+            self.previous_holder = previous
+            yield
+
+    def force_unlock(self, lock_id: str) -> LockOwner:
+        """Forget the holder named by `lock_id` (one on another host)."""
+        return FileLock(self.lock_path).force_unlock(lock_id)
+
+    def close(self) -> None:
+        """Close the journal (commits reopen it)."""
+        self._close_journal()
+
+    # -- reading ---------------------------------------------------------------
+
+    def _load(self) -> tuple[State, _Disk]:
+        # A compaction may rename the document while we read it without the
+        # lock (plan takes none): retry until the document held still.
+        for _ in range(5):
+            before = _signature(self.path)
+            try:
+                state, found = self._load_once()
+            except StateError:
+                if _signature(self.path) == before:
+                    raise
+                continue
+            if _signature(self.path) == before:
+                disk = _Disk(before, found.size, found.end, state.serial)
+                return state, disk
+        raise StateError(f"{self.path}: the state kept changing while being read")
+
+    def _load_once(self) -> tuple[State, Replay]:
+        state = State()
+        if self.path.exists():
+            state = _parse_document(self.path)
+        try:
+            journal = self.journal_path.read_bytes()
+        except FileNotFoundError:
+            journal = b""
+        except OSError as exc:
+            raise StateError(f"{self.journal_path}: cannot read ({exc})") from None
+        return state, replay(state, journal, str(self.journal_path))
+
+    # -- writing ---------------------------------------------------------------
+
+    def _expect(self, state: State) -> _Disk:
+        if self._disk is None:
+            _, self._disk = self._load()
+        if self._disk.serial != state.serial:
+            raise StateError(
+                f"{self.path}: the state on disk is at serial {self._disk.serial} "
+                f"but this run holds serial {state.serial}; refusing to write"
+            )
+        return self._disk
+
+    def _disk_now(self) -> _Disk:
+        if self._disk is None:
+            raise StateError(f"{self.path}: internal error: the state was not read")
+        return self._disk
+
+    def _check_unmoved(self) -> None:
+        disk = self._disk_now()
+        if _signature(self.path) != disk.document or _size(self.journal_path) != (
+            disk.journal_size
+        ):
+            raise StateError(
+                f"{self.path}: the state changed on disk since it was read "
+                "(another run without the lock?); refusing to write"
+            )
+
+    def _journal(self) -> int:
+        if self._journal_fd is not None:
+            return self._journal_fd
+        self._check_unmoved()
+        disk = self._disk_now()
+        existed = self.journal_path.exists()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(
+                self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE
+            )
+            os.fchmod(fd, FILE_MODE)
+            if disk.journal_end < disk.journal_size:
+                os.ftruncate(fd, disk.journal_end)  # cut the torn last line
+                os.fsync(fd)
+            if not existed:
+                _fsync_dir(self.path.parent)
+        except OSError as exc:
+            raise StateError(f"{self.journal_path}: cannot open ({exc})") from None
+        self._disk = _Disk(
+            disk.document, disk.journal_end, disk.journal_end, disk.serial
+        )
+        self._journal_fd = fd
+        return fd
+
+    def _close_journal(self) -> None:
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+            self._journal_fd = None
+
+
+def _beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _parse_document(path: Path) -> State:
+    data = _read_bytes(path)
+    hint = "it was not changed; repair it or restore it from its .backup"
+    if not data.strip():
+        raise StateError(f"{path}: the state file is empty (truncated?); {hint}")
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise StateError(f"{path}: the state file is not UTF-8 text; {hint}") from None
+    except json.JSONDecodeError as exc:
+        raise StateError(
+            f"{path}: the state file is not valid JSON (truncated?): {exc.msg} at "
+            f"line {exc.lineno} column {exc.colno}; {hint}"
+        ) from None
+    return State.from_dict(document, source=str(path))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise StateError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    """Replace `target` with `data`: temp file (0600), fsync, rename, fsync dir."""
+    temp = _beside(target, ".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+        _fsync_dir(target.parent)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise StateError(f"{target}: cannot write ({exc.strerror})") from None
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
