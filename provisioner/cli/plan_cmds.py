@@ -1,1 +1,208 @@
-"""CLI commands: plan."""
+"""CLI commands: plan.
+
+`plan` reads the files and the state (no lock: state writes are atomic),
+optionally refreshes from the API, shows the plan on stdout, checks it is
+safe, and saves it with --out. Exit codes follow Terraform: 0, 1 on any error,
+and with --detailed-exitcode 2 when there are changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from provisioner.cli import cli
+from provisioner.config import Settings, load_estate, load_settings
+from provisioner.planfile import save_plan
+from provisioner.planner import PlanRequest, build_plan, policy
+from provisioner.render import FORMATS, render
+from provisioner.safety import check_safety
+from provisioner.state import open_backend
+from provisioner.state.document import State
+
+EXIT_CHANGES = 2
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)?$")
+
+
+def seconds(value: str) -> float:
+    """`30`, `30s`, `500ms` or `2m` as seconds (the --lock-timeout syntax)."""
+    match = _DURATION.match(value.strip())
+    if not match:
+        raise click.BadParameter(f"{value!r} is not a duration such as 30s or 2m")
+    number, unit = float(match[1]), match[2] or "s"
+    return number * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
+
+
+def use_color(stream: IO[Any], environ: Mapping[str, str]) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return not environ.get("NO_COLOR") and stream.isatty()
+
+
+def refresh_state(
+    settings: Settings, state: State
+) -> tuple[Mapping[str, str], frozenset[str]]:
+    """Read every managed room back: (drift reasons by name, RUNNING names).
+
+    The seam between `plan` and the API: `provisioner.refresh` (apply branch)
+    does the reading.
+    """
+    from provisioner.kaleyra import ApiKey, KaleyraClient, base_url_for
+    from provisioner.refresh import refresh
+
+    async def run() -> tuple[Mapping[str, str], frozenset[str]]:
+        url = os.environ.get("KALEYRA_API_URL") or base_url_for(
+            settings.api_environment, settings.api_region, settings.api_url
+        )
+        async with KaleyraClient(url, ApiKey.from_env()) as client:
+            result = await refresh(client, state)
+        return result.drift, frozenset(result.running)
+
+    return asyncio.run(run())
+
+
+def tracked_by_git(root: Path, location: str) -> bool:
+    """True when the state file is committed (it holds bearer links)."""
+    if "://" in location:
+        return False
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "--error-unmatch", "--", location],
+            capture_output=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False  # no git, no repository: nothing is tracked
+    return result.returncode == 0
+
+
+def _state_warnings(settings: Settings) -> tuple[str, ...]:
+    if not tracked_by_git(settings.root, settings.state):
+        return ()
+    return (
+        f"the state file {settings.state} is tracked by git, and it holds join "
+        f"links anyone can use: git rm --cached {settings.state} and add it to "
+        ".gitignore",
+    )
+
+
+@cli.command("plan")
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan for `provisioner apply FILE`.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for a terminal, json for machines, markdown for a PR comment.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 with no changes, 2 with changes, 1 on error.",
+)
+@click.option(
+    "--refresh/--no-refresh",
+    default=None,
+    help="Read rooms back from the API first.  [default: on when KALEYRA_API_KEY "
+    "is set]",
+)
+@click.option(
+    "--target",
+    multiple=True,
+    metavar="NAME",
+    help="Plan only rooms matching this glob (repeatable).",
+)
+@click.option(
+    "--replace",
+    multiple=True,
+    metavar="NAME",
+    help="Force a new room with new links, e.g. when links leaked (repeatable).",
+)
+@click.option(
+    "--allow-deletes",
+    is_flag=True,
+    help="Allow deleting prevent_destroy rooms and more than max_delete_percent.",
+)
+@click.option(
+    "--allow-replace", is_flag=True, help="Allow replacing prevent_destroy rooms."
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Allow replacing or deleting rooms with a call in progress.",
+)
+@click.option(
+    "--lock-timeout",
+    default="0s",
+    metavar="DURATION",
+    callback=lambda ctx, param, value: seconds(value),
+    help="Accepted for symmetry with apply; plan takes no lock.",
+)
+def plan_command(
+    path: Path,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    refresh: bool | None,
+    target: tuple[str, ...],
+    replace: tuple[str, ...],
+    allow_deletes: bool,
+    allow_replace: bool,
+    force: bool,
+    lock_timeout: float,
+) -> None:
+    """Show what apply would change: rooms created, replaced (new links), deleted."""
+    request = PlanRequest(target, replace, allow_deletes, allow_replace, force)
+    has_changes = run_plan(path, request, fmt=fmt, out=out, refresh=refresh)
+    if detailed_exitcode and has_changes:
+        raise click.exceptions.Exit(EXIT_CHANGES)
+
+
+def run_plan(
+    path: Path,
+    request: PlanRequest,
+    *,
+    fmt: str,
+    out: Path | None,
+    refresh: bool | None,
+) -> bool:
+    """Plan, print, check safety, save; True when the plan has changes."""
+    settings = load_settings(path)
+    estate = load_estate(settings)
+    if estate.problems:
+        for problem in estate.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(1)
+    state = open_backend(settings.state, settings.root).read()
+    if refresh is None:
+        refresh = bool(os.environ.get("KALEYRA_API_KEY"))
+    drift, running = refresh_state(settings, state) if refresh else ({}, frozenset())
+    plan = build_plan(
+        settings,
+        estate,
+        state,
+        request,
+        drift=drift,
+        warnings=_state_warnings(settings),
+    )
+    color = fmt == "text" and use_color(sys.stdout, os.environ)
+    click.echo(render(plan, fmt, color=color), nl=False, color=color)
+    check_safety(plan, state, policy(settings, request, running))
+    if out is not None:
+        save_plan(plan, out)
+        click.echo(f"Saved the plan to {out}: provisioner apply {out}", err=True)
+    return plan.has_changes

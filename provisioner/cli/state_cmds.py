@@ -170,7 +170,7 @@ def force_unlock_cmd(lock_id: str) -> None:
         raise ProvisionerError(f"{backend.location}: force-unlock needs a local state")
     owner = backend.force_unlock(lock_id)
     click.echo(
-        f"Unlocked the state: forgot {owner.describe()} (lock ID {owner.id}). "
+        f"Unlocked the state: forgot {owner.describe()}. "
         "Run plan before apply: that run may have changed rooms."
     )
 
