@@ -145,7 +145,7 @@ def test_first_failure_stops_new_work_and_reports_what_was_not_done(
     assert report.not_done == ("c-ok",)
     assert sorted(rig.state().rooms) == ["a-ok"]
     assert rig.state().pending == {}  # a refused create leaves no intent
-    assert report.details()[-1] == "not done: c-ok"
+    assert report.problems()[-1] == "not done: c-ok"
 
 
 def test_continue_on_error_goes_on_with_the_other_rooms(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_users_are_created_before_rooms_and_an_existing_one_adopted(
     assert sorted(rig.state().users) == ["bob", "dave"]
     assert report.outcomes["user created"] == 1
     assert report.outcomes["user updated"] == 1
-    assert "users: 1 created, 1 updated" in report.details()
+    assert "users: 1 created, 1 updated" in report.notes()
 
 
 def test_preflight_refuses_a_missing_user_before_any_change(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def live_by_description(rig: Rig) -> dict[str, int]:
 def test_a_lost_answer_is_adopted_in_the_same_run(tmp_path: Path, mode: str) -> None:
     rig = Rig(tmp_path, {"commit_then_drop": 1.0, "drop_mode": mode})
     report = rig.apply(plan_of(create(spec("standup")), create(spec("desk"))))
-    assert report.ok, report.details()
+    assert report.ok, report.problems()
     assert live_by_description(rig) == {"standup": 1, "desk": 1}
     state = rig.state()
     for name, record in state.rooms.items():
@@ -56,7 +56,7 @@ def test_a_create_that_failed_before_committing_is_made_again(tmp_path: Path) ->
     rig = Rig(tmp_path, {"fail_rate": 0.3})
     rooms = [spec(f"room-{i}") for i in range(8)]
     report = rig.apply(plan_of(*(create(r) for r in rooms)))
-    assert report.ok, report.details()
+    assert report.ok, report.problems()
     failed = {s: n for s, n in rig.emulator.requests[CREATE].items() if s >= "500"}
     assert failed  # some creates were answered 5xx: outcome unknown, looked for
     assert live_by_description(rig) == {r.name: 1 for r in rooms}
@@ -166,7 +166,7 @@ def test_an_interrupted_replace_is_adopted_and_its_old_room_retired(
     leave_pending(rig, intent(changed, replaces=old.room_id))
     made = rig.make_room(changed)
     report = rig.apply(plan_of(replace(changed, old)))
-    assert report.ok, report.details()
+    assert report.ok, report.problems()
     state = rig.state()
     assert state.rooms["standup"].room_id == made.room_id
     assert state.retiring == {}

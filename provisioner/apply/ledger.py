@@ -59,13 +59,14 @@ class ApplyReport:
     def summary(self) -> str:
         return format_summary(self.counts, self.seconds)
 
-    def details(self) -> list[str]:
-        """Lines beyond the counts: users, recovery, failures, what was not done."""
-        lines = [line for line in (_users_line(self.outcomes),) if line]
-        recovered = _recovery_line(self.outcomes)
-        if recovered:
-            lines.append(recovered)
-        lines.extend(f"failed: {f.subject}: {f.message}" for f in self.failures)
+    def notes(self) -> list[str]:
+        """Lines beyond the counts: users, recovered work, forgotten rooms."""
+        found = [_users_line(self.outcomes), _recovery_line(self.outcomes)]
+        return [line for line in found if line]
+
+    def problems(self) -> list[str]:
+        """What failed and what was never started."""
+        lines = [f"failed: {f.subject}: {f.message}" for f in self.failures]
         if self.not_done:
             lines.append(f"not done: {', '.join(self.not_done)}")
         return lines
@@ -138,4 +139,6 @@ def _recovery_line(outcomes: dict[str, int]) -> str:
         parts.append(f"{outcomes[Outcome.ADOPTED]} adopted")
     if outcomes.get(Outcome.RETIRED):
         parts.append(f"{outcomes[Outcome.RETIRED]} old rooms retired")
+    if outcomes.get(Outcome.DROPPED):
+        parts.append(f"{outcomes[Outcome.DROPPED]} gone rooms forgotten")
     return f"recovered: {', '.join(parts)}" if parts else ""

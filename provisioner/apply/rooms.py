@@ -166,6 +166,12 @@ async def delete(ctx: Context, change: RoomChange) -> None:
     if current is None or current.room_id != change.room_id:
         ctx.ledger.done(name, Outcome.SKIPPED, f"{name}: no longer in the state")
         return
+    if change.forget_only:
+        # Drift: the room is already gone on the API and gone from the files.
+        await ctx.writer.commit([op_room_drop(name)])
+        line = f"forgot {name} ({current.room_id}, already gone)"
+        ctx.ledger.done(name, Outcome.DROPPED, line)
+        return
     info = await readable_idle(ctx, name, current.room_id, "delete")
     if info is not None:
         with contextlib.suppress(NotFoundError):

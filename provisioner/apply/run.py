@@ -39,6 +39,7 @@ class ApplyRun:
         self.ctx = Context(
             client, self.writer, self.ledger, options, on_replace=on_replace
         )
+        self.finished = False
 
     @property
     def state(self) -> State:
@@ -63,6 +64,9 @@ class ApplyRun:
         return self.ledger.report(interrupted=self.ctx.stopper.signal)
 
     def finish(self) -> None:
-        """Compact the state (journal folded into the document)."""
+        """Compact the state (journal folded into the document), once."""
+        if self.finished:
+            return
+        self.finished = True
         if self.writer.failure is None and self.writer.commits:
             self.writer.backend.compact(self.state)
