@@ -78,6 +78,18 @@ def test_replace_with_on_replace_delete_deletes_the_old_room(tmp_path: Path) -> 
     assert rooms[old.room_id].deleted
 
 
+def test_replace_of_a_room_already_gone_creates_the_new_one(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.apply(plan_of(create(spec("standup"))))
+    old = rig.state().rooms["standup"]
+    rig.emulator.store.delete(old.room_id)
+    report = rig.apply(plan_of(replace(spec("standup", duration=600), old)))
+    assert report.counts.replaced == 1
+    assert [r.room_id for r in rig.rooms()] == [rig.state().rooms["standup"].room_id]
+    assert any("old room already gone" in line for line in rig.lines)
+    assert rig.state().retiring == {}
+
+
 def test_delete_removes_the_room_and_forgets_it(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     rig.apply(plan_of(create(spec("standup")), create(spec("desk"))))

@@ -51,7 +51,6 @@ def test_replace_issues_new_links_and_disables_the_old_room(
 ) -> None:
     applied(project)
     before = project.state()["rooms"]["standup"]
-    project.write_rooms({"standup": ["alice"] + ["bob"], "desk": ["alice", "bob"]})
     project.write_rooms(
         {
             "standup": {

@@ -127,28 +127,35 @@ async def create_or_replace(ctx: Context, change: RoomChange) -> None:
     if adopted is not None and adopted.fingerprint == change.fingerprint:
         await _satisfied(ctx, change, adopted)
         return
-    replaces = change.room_id if change.action is Action.REPLACE else None
+    old = change.room_id if change.action is Action.REPLACE else None
     if adopted is not None:
         # Adopted from an older intent that the files no longer want.
-        replaces = adopted.room_id
-    if replaces is not None:
-        info = await readable_idle(ctx, name, replaces, "replace")
-        replaces = None if info is None else replaces
+        old = adopted.room_id
+    gone = old is not None and await readable_idle(ctx, name, old, "replace") is None
+    replaces = None if gone else old
     record, found = await create(ctx, name, change, replaces)
     how = "; its answer was lost, the room was found and adopted" if found else ""
-    if replaces is None:
-        line = f"created {name} ({record.room_id}{how})"
-        ctx.ledger.done(name, Outcome.CREATED, line)
+    if old is None:
+        ctx.ledger.done(
+            name, Outcome.CREATED, f"created {name} ({record.room_id}{how})"
+        )
         return
+    verb = "already gone" if replaces is None else await _retire_old(ctx, record, old)
+    line = f"replaced {name} ({old} -> {record.room_id}, old room {verb}{how})"
+    ctx.ledger.done(name, Outcome.REPLACED, line)
+
+
+async def _retire_old(ctx: Context, record: RoomRecord, old: str) -> str:
+    retiring = ctx.writer.state.retiring.get(old)
+    if retiring is None:
+        return "no longer in the state"
     try:
-        verb = await retire(ctx, ctx.writer.state.retiring[replaces])
+        return await retire(ctx, retiring)
     except ProvisionerError as exc:
         raise ProvisionerError(
-            f"new room {record.room_id} recorded, but the old room {replaces} is "
+            f"new room {record.room_id} recorded, but the old room {old} is "
             f"kept as retiring (the next apply finishes it): {exc}"
         ) from None
-    line = f"replaced {name} ({replaces} -> {record.room_id}, old room {verb}{how})"
-    ctx.ledger.done(name, Outcome.REPLACED, line)
 
 
 async def _satisfied(ctx: Context, change: RoomChange, adopted: RoomRecord) -> None:
