@@ -10,7 +10,14 @@ from applyfixtures import Rig, create, plan_of, replace, spec
 
 from provisioner.errors import ReconcileError
 from provisioner.model import RoomSpec
-from provisioner.state.document import PendingCreate, op_pending_add, utc_now
+from provisioner.plan import Plan
+from provisioner.state.document import (
+    PendingCreate,
+    RetiringRoom,
+    op_pending_add,
+    op_retire_add,
+    utc_now,
+)
 
 CREATE = "POST /rest/room/create"
 
@@ -172,3 +179,33 @@ def test_an_interrupted_replace_is_adopted_and_its_old_room_retired(
     assert state.retiring == {}
     assert rig.emulator.store.rooms[old.room_id].disabled
     assert rig.requests(CREATE) == 1  # only the first run's create
+
+
+def test_an_old_room_left_retiring_is_finished_by_the_next_run(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path)
+    rig.apply(plan_of(create(spec("standup"))))
+    old = rig.make_room(spec("standup"))
+    state = rig.backend.read()
+    retiring = RetiringRoom(old.room_id, "standup", "delete", utc_now())
+    rig.backend.commit(state, [op_retire_add(retiring)])
+    report = rig.apply(Plan(rooms=()))
+    assert report.ok
+    assert rig.emulator.store.rooms[old.room_id].deleted
+    assert rig.state().retiring == {}
+    assert report.outcomes["retired"] == 1
+    assert f"deleted old room {old.room_id} of standup" in "".join(rig.lines)
+
+
+def test_a_retiring_room_with_a_call_in_progress_is_kept(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    old = rig.make_room(spec("standup"))
+    old.status = "RUNNING"
+    state = rig.backend.read()
+    retiring = RetiringRoom(old.room_id, "standup", "disable", utc_now())
+    rig.backend.commit(state, [op_retire_add(retiring)])
+    report = rig.apply(Plan(rooms=()))
+    assert not report.ok
+    assert old.room_id in rig.state().retiring
+    assert not old.disabled
