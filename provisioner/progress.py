@@ -42,6 +42,7 @@ class Progress:
     clock: Clock = time.monotonic
     total: int = 0
     done: int = 0
+    retries: int = 0
     _started: dict[str, tuple[str, float]] = field(default_factory=dict)
     _retry_until: list[float] = field(default_factory=list)
     _status_shown: bool = False
@@ -70,10 +71,13 @@ class Progress:
         self._redraw()
 
     def retry(self, description: str, delay: float) -> None:
-        """The client waits `delay` seconds before retrying (its on_retry hook)."""
+        """The client waits `delay` seconds before retrying (its on_retry hook).
+
+        Counted, and shown live on a terminal; not a line each in CI logs (a
+        rate limit can cause thousands).
+        """
+        self.retries += 1
         self._retry_until.append(self.clock() + delay)
-        if not self.live:
-            self.write(f"retrying {description} in {format_seconds(delay)}\n")
         self._redraw()
 
     def close(self) -> None:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
+from provisioner.apply.patience import RoomApi
 from provisioner.apply.records import participants
 from provisioner.errors import NotFoundError, ReconcileError, StateError
-from provisioner.kaleyra import KaleyraClient, RoomInfo, RoomSummary
+from provisioner.kaleyra import RoomInfo, RoomSummary
 from provisioner.kaleyra.models import parse_timestamp
 from provisioner.state.document import PendingCreate
 
@@ -50,9 +51,7 @@ def intent_time(intent: PendingCreate) -> datetime:
         ) from None
 
 
-async def recent_rooms(
-    client: KaleyraClient, since: datetime
-) -> AsyncIterator[RoomSummary]:
+async def recent_rooms(client: RoomApi, since: datetime) -> AsyncIterator[RoomSummary]:
     """Rooms newest first, stopping at the first one created before `since`."""
     seen: set[str] = set()
     skip = 0
@@ -70,7 +69,7 @@ async def recent_rooms(
 
 
 async def find_candidates(
-    client: KaleyraClient, intent: PendingCreate, known_ids: set[str]
+    client: RoomApi, intent: PendingCreate, known_ids: set[str]
 ) -> list[Candidate]:
     """Every room on the API that this intent may have created."""
     since = intent_time(intent) - CLOCK_SKEW

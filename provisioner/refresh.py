@@ -12,8 +12,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Final
 
+from provisioner.apply.patience import RoomApi
 from provisioner.errors import NotFoundError
-from provisioner.kaleyra import KaleyraClient
 from provisioner.state.document import State
 
 DEFAULT_PARALLELISM: Final = 16
@@ -30,7 +30,7 @@ class RefreshResult:
     running: set[str] = field(default_factory=set)
 
 
-async def room_condition(client: KaleyraClient, room_id: str) -> str | None:
+async def room_condition(client: RoomApi, room_id: str) -> str | None:
     """The drift reason for one room, `RUNNING`, or None when it is as we left it."""
     try:
         info = await client.room_info(room_id)
@@ -44,7 +44,7 @@ async def room_condition(client: KaleyraClient, room_id: str) -> str | None:
 
 
 async def refresh(
-    client: KaleyraClient, state: State, parallelism: int = DEFAULT_PARALLELISM
+    client: RoomApi, state: State, parallelism: int = DEFAULT_PARALLELISM
 ) -> RefreshResult:
     """Read each managed room of `state` back; what drifted and what is running."""
     limit = asyncio.Semaphore(max(1, parallelism))

@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from provisioner.apply.patience import RoomApi
 from provisioner.apply.records import participants
 from provisioner.errors import NotFoundError, ProvisionerError
-from provisioner.kaleyra import KaleyraClient, RoomInfo
+from provisioner.kaleyra import RoomInfo
 from provisioner.model import RoomSpec, fingerprint
 from provisioner.state.document import PendingCreate, RoomRecord, State, utc_now
 
@@ -38,7 +39,7 @@ class Imported:
     in_files: bool
 
 
-async def read_room(client: KaleyraClient, room_id: str) -> RoomInfo:
+async def read_room(client: RoomApi, room_id: str) -> RoomInfo:
     """A room that can be adopted: it exists and is not disabled."""
     try:
         info = await client.room_info(room_id)

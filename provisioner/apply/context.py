@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from provisioner.apply.ledger import Ledger
+from provisioner.apply.patience import PatientClient
 from provisioner.apply.writer import StateWriter
-from provisioner.kaleyra import KaleyraClient
 from provisioner.state.document import RoomRecord
 
 RECONCILE_DELAY_ENV: Final = "PROVISIONER_RECONCILE_DELAY"
@@ -60,7 +60,7 @@ class Stopper:
 class Context:
     """The shared pieces of one apply run."""
 
-    client: KaleyraClient
+    client: PatientClient
     writer: StateWriter
     ledger: Ledger
     options: ApplyOptions

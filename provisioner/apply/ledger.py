@@ -51,6 +51,7 @@ class ApplyReport:
     not_done: tuple[str, ...]
     seconds: float
     interrupted: str | None = None
+    retries: int = 0
 
     @property
     def ok(self) -> bool:
@@ -62,6 +63,8 @@ class ApplyReport:
     def notes(self) -> list[str]:
         """Lines beyond the counts: users, recovered work, forgotten rooms."""
         found = [_users_line(self.outcomes), _recovery_line(self.outcomes)]
+        if self.retries:
+            found.append(f"{self.retries} requests retried (rate limits, failures)")
         return [line for line in found if line]
 
     def problems(self) -> list[str]:
@@ -119,6 +122,7 @@ class Ledger:
             not_done=tuple(sorted(self.not_done)),
             seconds=self.clock() - self.started_at,
             interrupted=interrupted,
+            retries=self.progress.retries,
         )
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 
+from provisioner.apply.patience import RoomApi
 from provisioner.apply.records import participants
 from provisioner.errors import NotFoundError, ProvisionerError
-from provisioner.kaleyra import KaleyraClient
 from provisioner.plan import Action, Plan, RoomChange
 from provisioner.rules import PLUS_ROLE
 
@@ -35,7 +35,7 @@ def rooms_to_create(plan: Plan) -> list[RoomChange]:
 
 
 async def read_roles(
-    client: KaleyraClient, user_ids: Iterable[str], parallelism: int
+    client: RoomApi, user_ids: Iterable[str], parallelism: int
 ) -> dict[str, str | None]:
     """Each user's real role; None for a user that does not exist."""
     limit = asyncio.Semaphore(max(1, parallelism))
@@ -52,7 +52,7 @@ async def read_roles(
 
 
 async def preflight(
-    client: KaleyraClient,
+    client: RoomApi,
     plan: Plan,
     external_users: Iterable[str] = (),
     parallelism: int = 8,

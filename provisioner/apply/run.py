@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from provisioner.apply.context import ApplyOptions, Context
+from provisioner.apply.context import ApplyOptions, Context, Stopper
 from provisioner.apply.engine import execute_until_stopped, total_operations
 from provisioner.apply.ledger import ApplyReport, Ledger
+from provisioner.apply.patience import PatientClient
 from provisioner.apply.recover import reconcile_pending
 from provisioner.apply.writer import StateWriter
 from provisioner.kaleyra import KaleyraClient
@@ -36,8 +37,10 @@ class ApplyRun:
     ) -> None:
         self.writer = StateWriter(backend, state)
         self.ledger = Ledger(progress)
+        stopper = Stopper()
+        patient = PatientClient(client, lambda: stopper.stopped)
         self.ctx = Context(
-            client, self.writer, self.ledger, options, on_replace=on_replace
+            patient, self.writer, self.ledger, options, on_replace, stopper
         )
         self.finished = False
 

@@ -1,12 +1,17 @@
 """The one writer of the state during an apply: every commit goes through here.
 
-Operations finish concurrently, but the state document has one writer. Each
-finished operation hands its state ops to `StateWriter.commit` and waits until
-they are durable. Ops handed over in the same turn of the event loop are
-committed together as one unit (a group commit), so a burst of finished
-operations costs one journal append, not one each. Commits run on the event
-loop thread: they are short local writes, never network calls, and no
-coroutine can observe the state half-updated.
+Operations finish concurrently, but the state has one writer. Each finished
+operation hands its state ops to `StateWriter.commit` and waits until they
+are durable. The writing itself (a journal append and an fsync) runs in a
+worker thread, one unit at a time, so the event loop keeps serving the
+network meanwhile; ops handed over while a unit is being written form the
+next unit (a group commit), so a burst of finished operations costs one
+journal append, not one each.
+
+The thread writes through its own copy of the state; the event loop's copy
+is updated with the same ops once they are durable. So no coroutine ever
+sees a state the disk does not hold, and the thread never touches an object
+a coroutine reads.
 """
 
 from __future__ import annotations
@@ -25,49 +30,66 @@ class StateWriter:
         self.state = state
         self.commits = 0
         self.failure: StateError | None = None
+        self._shadow = State.from_dict(state.to_dict(), backend.location)
         self._batch: list[tuple[list[Op], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def commit(self, ops: list[Op]) -> None:
         """Return once `ops` are durable; StateError when they could not be written."""
         if self.failure is not None:
             raise self.failure
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-        if not self._batch:
-            loop.call_soon(self._flush)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._batch.append((ops, done))
-        # A cancelled waiter does not cancel the write: the flush is scheduled.
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        # A cancelled waiter does not cancel the write: it is already queued.
         await asyncio.shield(done)
 
     def commit_now(self, ops: list[Op]) -> None:
-        """Commit now, outside the concurrent part of the run."""
+        """Commit at once, when no operation runs (outside the concurrent part)."""
         if self.failure is not None:
             raise self.failure
-        self._write(ops)
+        self._persist(ops)
+        self._apply(ops)
 
-    def _flush(self) -> None:
-        batch, self._batch = self._batch, []
-        ops = [op for unit, _ in batch for op in unit]
+    async def _flush(self) -> None:
         try:
-            if self.failure is not None:
-                raise self.failure
-            self._write(ops)
+            while self._batch:
+                batch, self._batch = self._batch, []
+                ops = [op for unit, _ in batch for op in unit]
+                error = await self._write_in_thread(ops)
+                for _, done in batch:
+                    if done.done():
+                        continue
+                    if error is None:
+                        done.set_result(None)
+                    else:
+                        done.set_exception(error)
+        finally:
+            self._flusher = None
+
+    async def _write_in_thread(self, ops: list[Op]) -> StateError | None:
+        if self.failure is not None:
+            return self.failure
+        try:
+            await asyncio.to_thread(self._persist, ops)
         except StateError as exc:
-            for _, done in batch:
-                if not done.done():
-                    done.set_exception(exc)
-            return
-        for _, done in batch:
-            if not done.done():
-                done.set_result(None)
+            return exc
+        self._apply(ops)
+        return None
 
-    def _write(self, ops: list[Op]) -> None:
+    def _persist(self, ops: list[Op]) -> None:
         try:
-            self.backend.commit(self.state, ops)
+            self.backend.commit(self._shadow, ops)
         except StateError as exc:
             self.failure = exc
             raise
         except (OSError, ProvisionerError) as exc:
             self.failure = StateError(f"{self.backend.location}: cannot write: {exc}")
             raise self.failure from None
+
+    def _apply(self, ops: list[Op]) -> None:
+        if self.state.lineage is None:
+            self.state.lineage = self._shadow.lineage  # fixed by the first write
+        self.state.apply(ops)
         self.commits += 1
