@@ -27,6 +27,7 @@ from provisioner.emulator import (
 )
 from provisioner.emulator.store import Room
 from provisioner.kaleyra import ApiKey, KaleyraClient, RetryPolicy
+from provisioner.kaleyra.session import OnRetry
 from provisioner.model import RoomSpec, room_spec
 from provisioner.plan import Action, Plan, RoomChange, UserChange
 from provisioner.progress import Progress
@@ -99,12 +100,15 @@ class Rig:
         self.emulator = emulator_of(self.app)
         self.backend = LocalBackend(self.tmp_path / "rooms.state.json")
 
-    def client(self, retry: RetryPolicy = FAST_RETRY) -> KaleyraClient:
+    def client(
+        self, retry: RetryPolicy = FAST_RETRY, on_retry: OnRetry | None = None
+    ) -> KaleyraClient:
         return KaleyraClient(
             "http://emulator.test",
             ApiKey(KEY),
             retry=retry,
             transport=InProcessTransport(self.app),
+            on_retry=on_retry,
         )
 
     def state(self) -> State:
@@ -127,7 +131,7 @@ class Rig:
         recover: bool,
     ) -> ApplyReport:
         progress = Progress(self.lines.append)
-        async with self.client() as client:
+        async with self.client(on_retry=progress.retry) as client:
             run = ApplyRun(self.backend, self.backend.read(), client, options, progress)
             if recover:
                 await run.recover()

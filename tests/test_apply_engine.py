@@ -238,3 +238,20 @@ def test_flag_changes_are_state_only(tmp_path: Path) -> None:
     assert rig.state().rooms["desk"].prevent_destroy is True
     after = {route: dict(counts) for route, counts in rig.emulator.requests.items()}
     assert after == before
+
+
+def test_a_sustained_rate_limit_slows_the_run_but_fails_nothing(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path, {"rate_limit": 10})
+    rooms = [spec(f"room-{i:02d}") for i in range(14)]
+    report = rig.apply(plan_of(*(create(r) for r in rooms)))
+    assert report.ok, report.problems()
+    assert rig.emulator.requests[CREATE]["429"] > 0
+    assert sorted(r.request["description"] for r in rig.rooms()) == [
+        r.name for r in rooms
+    ]
+    assert report.retries > 0
+    assert f"{report.retries} requests retried (rate limits, failures)" in (
+        report.notes()
+    )
