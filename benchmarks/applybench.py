@@ -31,7 +31,16 @@ def emulator(*flags: str) -> Iterator[tuple[str, str]]:
     env.pop("KALEYRA_API_URL", None)
     users = [arg for user in USERS for arg in ("--user", user)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "provisioner", "emulator", "--port", "0", *users, *flags],
+        [
+            sys.executable,
+            "-m",
+            "provisioner",
+            "emulator",
+            "--port",
+            "0",
+            *users,
+            *flags,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -72,7 +81,7 @@ def project(count: int) -> Iterator[Path]:
 
 
 def apply(root: Path, url: str, key: str, *flags: str) -> tuple[float, float, str]:
-    """Run `provisioner apply --auto-approve`: (wall seconds, engine seconds, stdout)."""
+    """`provisioner apply --auto-approve`: (wall s, engine s, stdout)."""
     env = {**os.environ, "KALEYRA_API_URL": url, "KALEYRA_API_KEY": key}
     started = time.perf_counter()
     result = subprocess.run(
