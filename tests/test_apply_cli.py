@@ -130,7 +130,7 @@ def test_resolve_adopt_refuses_a_room_that_does_not_match(
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: room {other} does not match the pending create of standup "
-        "(description differ); nothing was changed\n"
+        "(description differs); nothing was changed\n"
     )
     assert "standup" in project.state()["pending"]
 

@@ -140,5 +140,6 @@ def check_matches_intent(intent: PendingCreate, info: RoomInfo) -> None:
     if mismatches:
         raise ProvisionerError(
             f"room {info.room_id} does not match the pending create of "
-            f"{intent.name} ({', '.join(mismatches)} differ); nothing was changed"
+            f"{intent.name} ({', '.join(mismatches)} "
+            f"{'differs' if len(mismatches) == 1 else 'differ'}); nothing was changed"
         )
