@@ -1,19 +1,22 @@
-"""provisioner.yaml and rooms/**/*.yaml -> settings and specs, every problem at once.
-
-INTERFACE STUB: the foundation issue fills in the loading; the signatures below
-are what the rest of the code relies on.
-"""
+"""provisioner.yaml and rooms/**/*.yaml -> settings and specs, every problem at once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import os
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from provisioner.errors import Problem
+from provisioner import estate, rules, schema, yamlio
+from provisioner.errors import ConfigError, Problem
 from provisioner.model import RoomSpec, UserSpec
+from provisioner.validation import SchemaCheck
 
 SETTINGS_FILE = "provisioner.yaml"
+ROOM_FILE_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class Settings:
     on_replace: str = "disable"
     max_delete_percent: int = 25
     prune_users: bool = False
+    file: Path | None = None
+    """The settings file read, when there is one."""
 
 
 @dataclass(frozen=True)
@@ -40,13 +45,171 @@ class Estate:
     external_users: frozenset[str] = frozenset()
     problems: tuple[Problem, ...] = ()
     files: tuple[Path, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    """Worth saying, not worth failing for (e.g. the state file is tracked by git)."""
+
+
+def display_path(path: Path) -> str:
+    """A path as people typed it: relative to the current directory when inside it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+@cache
+def _rooms_check() -> SchemaCheck:
+    return SchemaCheck(schema.rooms_schema())
+
+
+@cache
+def _settings_check() -> SchemaCheck:
+    return SchemaCheck(schema.settings_schema())
 
 
 def load_settings(root: Path = Path(".")) -> Settings:
     """Read `root/provisioner.yaml` (optional); ConfigError lists its problems."""
-    raise NotImplementedError
+    settings, problems = read_settings(root)
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def read_settings(root: Path = Path(".")) -> tuple[Settings, list[Problem]]:
+    """The settings and their problems; keys with problems keep their defaults."""
+    file = root / SETTINGS_FILE
+    if not file.is_file():
+        return _settings(root, {}, None), []
+    doc = yamlio.load(file, display_path(file))
+    problems = list(doc.problems)
+    if doc.value is None:
+        return _settings(root, {}, file), problems
+    findings = _settings_check().findings(doc)
+    problems += [finding.problem for finding in findings]
+    broken = {finding.path[:1] for finding in findings}
+    if () in broken:
+        return _settings(root, {}, file), problems
+    usable = {key: value for key, value in doc.value.items() if (key,) not in broken}
+    return _settings(root, usable, file), problems
+
+
+def _defaults(
+    fields: Iterable[rules.Field], given: Mapping[str, Any]
+) -> dict[str, Any]:
+    values = {spec.name: spec.default for spec in fields}
+    values.update(given)
+    return {
+        key: None if value is rules.UNSET else value for key, value in values.items()
+    }
+
+
+def _settings(root: Path, given: Mapping[str, Any], file: Path | None) -> Settings:
+    top = _defaults(rules.SETTINGS_FIELDS, given)
+    api = _defaults(rules.API_SETTINGS_FIELDS, given.get("api") or {})
+    return Settings(
+        root=root,
+        rooms_dir=root / str(top["rooms"]),
+        state=str(top["state"]),
+        api_environment=str(api["environment"]),
+        api_region=str(api["region"]),
+        api_url=api["url"],
+        on_replace=str(top["on_replace"]),
+        max_delete_percent=int(top["max_delete_percent"]),
+        prune_users=bool(top["prune_users"]),
+        file=file,
+    )
 
 
 def load_estate(settings: Settings, only: Sequence[Path] = ()) -> Estate:
-    """Load the whole estate; `only` narrows which files' problems are reported."""
-    raise NotImplementedError
+    """Load the whole estate; `only` narrows which files' problems are reported.
+
+    Files named in `only` that lie outside the rooms folder are loaded too, so
+    a new file can be checked against the estate before it is moved in.
+    """
+    files, problems = _room_files(settings, only)
+    with yamlio.paused_gc():
+        docs = [yamlio.load(file, display_path(file)) for file in files]
+        built = estate.build(docs, _rooms_check())
+    problems += built.problems
+    return Estate(
+        rooms=built.rooms,
+        users=built.users,
+        external_users=built.external_users,
+        problems=tuple(sorted(_narrowed(problems, only))),
+        files=tuple(files),
+    )
+
+
+def check(root: Path = Path("."), only: Sequence[Path] = ()) -> Estate:
+    """Everything `validate` reports: settings, the estate, and warnings."""
+    settings, problems = read_settings(root)
+    loaded = load_estate(settings, only)
+    problems = sorted([*loaded.problems, *_narrowed(problems, only)])
+    warning = state_tracked_warning(settings)
+    shown = display_path(root / settings.state)
+    warnings = (Problem(shown, 1, 1, warning),) if warning else ()
+    return replace(loaded, problems=tuple(problems), warnings=warnings)
+
+
+def _room_files(
+    settings: Settings, only: Sequence[Path]
+) -> tuple[list[Path], list[Problem]]:
+    problems = []
+    if not settings.rooms_dir.is_dir():
+        message = "rooms folder not found (set rooms: in provisioner.yaml)"
+        problems.append(Problem(display_path(settings.rooms_dir), 1, 1, message))
+    found = _yaml_files(settings.rooms_dir)
+    for path in only:
+        found += _yaml_files(path) if path.is_dir() else [path]
+    # One file may be reached twice (the folder, and a path given): load it once.
+    files: dict[Path, Path] = {}
+    for path in found:
+        files.setdefault(path.resolve(), path)
+    files.pop((settings.root / SETTINGS_FILE).resolve(), None)
+    return sorted(files.values()), problems
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    found = []
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        found += [
+            Path(parent) / name
+            for name in names
+            if name.endswith(ROOM_FILE_SUFFIXES) and not name.startswith(".")
+        ]
+    return found
+
+
+def _narrowed(problems: Iterable[Problem], only: Sequence[Path]) -> list[Problem]:
+    if not only:
+        return list(problems)
+    wanted = [path.resolve() for path in only]
+
+    def chosen(problem: Problem) -> bool:
+        file = Path(problem.path).resolve()
+        return any(file == path or path in file.parents for path in wanted)
+
+    return [problem for problem in problems if chosen(problem)]
+
+
+def state_tracked_warning(settings: Settings) -> str | None:
+    """A warning when the local state file is tracked by git (it holds bearer links)."""
+    if "://" in settings.state:
+        return None
+    path = settings.root / settings.state
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", "--", path.name],
+            cwd=path.parent,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None  # no git, or no such folder: nothing can be tracked
+    if result.returncode != 0:
+        return None
+    shown = display_path(path)
+    return (
+        f"{shown} is tracked by git, but it holds join links (bearer secrets): "
+        f"run `git rm --cached {shown}` and add it to .gitignore"
+    )

@@ -49,6 +49,11 @@ ROOM_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,62}$"
 PARTICIPANTS_MIN: Final = 2
 PARTICIPANTS_MAX: Final = 25
 PLUS_ROLE: Final = "plus"
+PARTICIPANTS_DESCRIPTION: Final = (
+    "The users who may join, each with their own join link: "
+    f"{PARTICIPANTS_MIN} to {PARTICIPANTS_MAX} of them, user ids unique, "
+    f"at least one whose role is {PLUS_ROLE}."
+)
 
 ROOM_FIELDS: Final[tuple[Field, ...]] = (
     Field(
@@ -179,7 +184,8 @@ USER_FIELDS: Final[tuple[Field, ...]] = (
     ),
 )
 
-ENVIRONMENTS: Final = ("sandbox", "production")
+SANDBOX: Final = "sandbox"
+ENVIRONMENTS: Final = (SANDBOX, "production")
 REGIONS: Final = ("eu", "in", "us", "me")
 SANDBOX_REGIONS: Final = ("eu",)
 
