@@ -21,7 +21,6 @@ import click
 from provisioner.cli import cli
 from provisioner.cli.options import lock_timeout_option
 from provisioner.config import Settings, load_estate, load_settings
-from provisioner.errors import AuthError
 from provisioner.planfile import save_plan
 from provisioner.planner import PlanRequest, build_plan, policy
 from provisioner.render import FORMATS, render
@@ -40,22 +39,15 @@ def use_color(stream: IO[Any], environ: Mapping[str, str]) -> bool:
 def refresh_state(
     settings: Settings, state: State
 ) -> tuple[Mapping[str, str], frozenset[str]]:
-    """Read every managed room back: (drift reasons by name, RUNNING names).
-
-    The seam between `plan` and the API: `provisioner.refresh` (apply branch)
-    does the reading.
-    """
-    from provisioner.kaleyra import ApiKey, KaleyraClient, base_url_for
+    """Read every managed room back: (drift reasons by name, RUNNING names)."""
+    # Imported here: the HTTP stack costs start-up time an offline plan skips.
+    from provisioner.apply.connect import client_for, require_key
     from provisioner.refresh import refresh
 
+    key = require_key("refresh (or pass --no-refresh)")
+
     async def run() -> tuple[Mapping[str, str], frozenset[str]]:
-        url = base_url_for(
-            settings.api_environment, settings.api_region, settings.api_url
-        )
-        key = ApiKey.from_env()
-        if key is None:
-            raise AuthError("--refresh needs the API key in KALEYRA_API_KEY")
-        async with KaleyraClient(url, key) as client:
+        async with client_for(settings, key) as client:
             result = await refresh(client, state)
         return result.drift, frozenset(result.running)
 
