@@ -155,14 +155,15 @@ def _compared(
     """A room in the files and the state: replaced when its request changed."""
     # The fast path for 10,000 rooms; the fingerprint catches what == misses
     # (True == 1), and a stale recorded fingerprint only costs the slow path.
-    same = record.request == spec.request and record.fingerprint == spec.fingerprint
+    desired = spec.fingerprint
+    same = record.fingerprint == desired and record.request == spec.request
     fields = () if same else tuple(field_changes(record.request, spec.request))
     if not fields and not forced:
         return RoomChange(
             Action.NOOP,
             spec.name,
             room_id=record.room_id,
-            fingerprint=record.fingerprint,
+            fingerprint=desired,
             prevent_destroy=spec.prevent_destroy,
             reasons=pending,
         )
@@ -174,7 +175,7 @@ def _compared(
         spec.name,
         room_id=record.room_id,
         request=spec.request,
-        fingerprint=spec.fingerprint,
+        fingerprint=desired,
         prevent_destroy=spec.prevent_destroy,
         fields=fields,
         reasons=reasons + pending,
