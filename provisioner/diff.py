@@ -52,6 +52,22 @@ class _Inputs:
     drift: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """Which names a plan covers: all, or those matching a target or replaced."""
+
+    targets: tuple[str, ...]
+    replace: frozenset[str]
+
+    def matches(self, name: str) -> bool:
+        if not self.targets or name in self.replace:
+            return True
+        return any(fnmatchcase(name, t) for t in self.targets)
+
+    def select(self, names: set[str]) -> set[str]:
+        return names if not self.targets else {n for n in names if self.matches(n)}
+
+
 def diff(
     desired_rooms: Mapping[str, RoomSpec],
     desired_users: Mapping[str, UserSpec],
@@ -110,22 +126,6 @@ def _retiring(state: State, scope: _Scope) -> tuple[RetireChange, ...]:
     return tuple(
         RetireChange(r.room_id, r.name, r.action) for r in old if scope.matches(r.name)
     )
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """Which names a plan covers: all, or those matching a target or replaced."""
-
-    targets: tuple[str, ...]
-    replace: frozenset[str]
-
-    def matches(self, name: str) -> bool:
-        if not self.targets or name in self.replace:
-            return True
-        return any(fnmatchcase(name, t) for t in self.targets)
-
-    def select(self, names: set[str]) -> set[str]:
-        return names if not self.targets else {n for n in names if self.matches(n)}
 
 
 def _check_replace_names(
