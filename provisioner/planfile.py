@@ -48,11 +48,16 @@ def inputs_fingerprint(
     rooms: Mapping[str, RoomSpec],
     users: Mapping[str, UserSpec],
     settings: Mapping[str, Any],
+    known: Mapping[str, str] | None = None,
 ) -> str:
-    """A digest of everything a plan was computed from, besides the state."""
+    """A digest of everything a plan was computed from, besides the state.
+
+    `known` holds room fingerprints already computed (by the diff), by name.
+    """
+    known = known or {}
     document = {
         "rooms": {
-            name: [spec.fingerprint, spec.prevent_destroy]
+            name: [known.get(name) or spec.fingerprint, spec.prevent_destroy]
             for name, spec in sorted(rooms.items())
         },
         "users": {uid: spec.as_dict() for uid, spec in sorted(users.items())},

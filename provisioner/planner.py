@@ -58,7 +58,9 @@ def build_plan(
     return dataclasses.replace(
         plan,
         warnings=(*plan.warnings, *warnings),
-        inputs=inputs_fingerprint(estate.rooms, estate.users, relevant(settings)),
+        inputs=inputs_fingerprint(
+            estate.rooms, estate.users, relevant(settings), _desired_prints(plan)
+        ),
         options=dataclasses.replace(
             plan.options,
             allow_deletes=request.allow_deletes,
@@ -66,6 +68,15 @@ def build_plan(
             force=request.force,
         ),
     )
+
+
+def _desired_prints(plan: Plan) -> dict[str, str]:
+    """The desired rooms' fingerprints the diff already computed."""
+    return {
+        c.name: c.fingerprint
+        for c in plan.rooms
+        if c.fingerprint and c.action is not Action.DELETE
+    }
 
 
 def relevant(settings: Settings) -> dict[str, Any]:

@@ -16,6 +16,8 @@ rooms, no users, no faults, zeroed counters), so using it costs one HTTP call.
                                  received, participants), "users", "faults"
     emulator.rooms()             stats()["rooms"]
     emulator.count(route, status=None)  requests to "METHOD /path/{param}"
+    emulator.settle(route, n)    the count once it reaches n: in-flight requests
+                                 are counted when their answer goes out
     emulator.configure(**faults) latency_ms, jitter_ms, rate_limit, fail_rate,
                                  commit_then_drop, drop_mode ("error"|"disconnect")
     emulator.set_status(room_id, status)  NOT_RUNNING | RUNNING | CLOSED
@@ -26,13 +28,25 @@ rooms, no users, no faults, zeroed counters), so using it costs one HTTP call.
 ``spawn_emulator(*flags, env=None)`` starts another emulator process with
 extra CLI flags (``--user``, ``--data``...) and stops it at teardown.
 
-``inprocess(users=(("alice", "plus"),), **faults)`` builds an emulator app in
-this process: ``.state`` (the Emulator object), ``.client(retry=..., ...)``
-(a KaleyraClient over ``InProcessTransport``) for fast client tests.
+``people`` — ``emulator`` with users alice (plus), bob and carol (basic).
+
+``emulator.expect_error(response, status, code)`` asserts the API's JSON
+error envelope with that status and code and returns the error object.
+
+``inprocess(users=(("alice", "plus"), ("bob", "basic")), **faults)`` builds an
+emulator app in this process: ``.state`` (the Emulator object),
+``.client(retry=..., ...)`` (a KaleyraClient over ``InProcessTransport``).
+
+``scripted(*steps)`` plays the API from a script for exact failure injection:
+each step is an ``httpx.Response`` or an httpx exception class, answered in
+order (the last repeats); ``.requests`` records what the client sent,
+``.run(call)`` runs ``call(client)`` against it, ``.fails(call, ErrorType)``
+also checks the error is safe to show (not chained, no key, token or URL).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import select
@@ -41,7 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +86,7 @@ class EmulatorProcess:
     def __init__(self, *flags: str, api_key: str, env: dict[str, str] | None = None):
         self.api_key = api_key
         self.stderr_text = ""
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         full_env = {**os.environ, "KALEYRA_API_KEY": api_key, **(env or {})}
         full_env.pop("KALEYRA_API_URL", None)
         self.proc = subprocess.Popen(
@@ -149,6 +163,15 @@ class EmulatorHandle:
             return sum(counts.values())
         return counts.get(str(status), 0)
 
+    def settle(self, route: str, expected: int, timeout: float = 5.0) -> int:
+        """The count for ``route`` once it reaches ``expected`` (or ``timeout``).
+
+        Requests are counted when their answer is sent, so one the client gave
+        up on (a timeout) is counted only when the emulator finishes it.
+        """
+        wait_until(lambda: self.count(route) >= expected, timeout)
+        return self.count(route)
+
     def configure(self, **faults: Any) -> dict[str, Any]:
         config: dict[str, Any] = self._control("config", faults)
         return config
@@ -163,6 +186,13 @@ class EmulatorHandle:
         headers = {"apikey": self.api_key, **kwargs.pop("headers", {})}
         return self._http.request(method, path, headers=headers, **kwargs)
 
+    @staticmethod
+    def expect_error(
+        response: httpx.Response, status: int, code: str
+    ) -> dict[str, Any]:
+        """Assert the API's error envelope (see ``expect_error``)."""
+        return expect_error(response, status, code)
+
     def add_user(self, user_id: str, role: str) -> dict[str, Any]:
         response = self.api(
             "POST", "/rest/user/create", json={"id": user_id, "role": role}
@@ -170,6 +200,16 @@ class EmulatorHandle:
         response.raise_for_status()
         user: dict[str, Any] = response.json()["user"]
         return user
+
+
+def expect_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """Assert the API's JSON error envelope with this status and code."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    error: dict[str, Any] = response.json()["error"]
+    assert set(error) == {"name", "code", "message"}
+    assert error["code"] == code
+    return error
 
 
 @pytest.fixture(scope="session")
@@ -186,6 +226,15 @@ def emulator(_emulator_session: EmulatorHandle) -> EmulatorHandle:
     """The shared emulator subprocess, reset for this test."""
     _emulator_session.reset()
     return _emulator_session
+
+
+@pytest.fixture
+def people(emulator: EmulatorHandle) -> EmulatorHandle:
+    """The emulator with alice (plus), bob and carol (basic)."""
+    emulator.add_user("alice", "plus")
+    emulator.add_user("bob", "basic")
+    emulator.add_user("carol", "basic")
+    return emulator
 
 
 @pytest.fixture
@@ -258,3 +307,65 @@ def wait_until(check: Callable[[], bool], timeout: float = 5.0) -> bool:
 @pytest.fixture
 def data_file(tmp_path: Path) -> Path:
     return tmp_path / "emulator.json"
+
+
+SCRIPT_KEY = "ak_test_5ecret5ecret5ecret"
+SCRIPT_POLICY = RetryPolicy(attempts=3, base=0.001, cap=0.01, timeout=2.0)
+Step = httpx.Response | type[Exception]
+Call = Callable[[KaleyraClient], Awaitable[Any]]
+
+
+class ScriptedApi:
+    """An httpx.MockTransport handler answering from a script (see module doc)."""
+
+    key = SCRIPT_KEY  # the key its clients send
+
+    def __init__(self, *steps: Step) -> None:
+        self.steps = list(steps)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        if isinstance(step, httpx.Response):
+            return step
+        # The text quotes the URL, as httpx's own errors can: it must not leak.
+        raise step(f"simulated failure for {request.url}", request=request)  # type: ignore[call-arg]
+
+    def run(
+        self,
+        call: Call,
+        policy: RetryPolicy = SCRIPT_POLICY,
+        retries: list[tuple[str, float]] | None = None,
+    ) -> Any:
+        """``call(client)`` with a client whose transport is this script."""
+        seen = retries if retries is not None else []
+
+        async def scenario() -> Any:
+            async with KaleyraClient(
+                "https://api.test",
+                ApiKey(SCRIPT_KEY),
+                retry=policy,
+                transport=httpx.MockTransport(self),
+                on_retry=lambda what, delay: seen.append((what, delay)),
+            ) as client:
+                return await call(client)
+
+        return asyncio.run(scenario())
+
+    def fails(self, call: Call, kind: type[Exception], *secrets: str) -> Any:
+        """The ``kind`` error ``call`` raises, checked to be safe to show."""
+        with pytest.raises(kind) as caught:
+            self.run(call)
+        error = caught.value
+        assert error.__cause__ is None
+        assert error.__context__ is None or error.__suppress_context__
+        for secret in (SCRIPT_KEY, "https://", *secrets):
+            assert secret not in str(error)
+        return error
+
+
+@pytest.fixture
+def scripted() -> type[ScriptedApi]:
+    """``scripted(*steps)``: a ScriptedApi (see the module doc)."""
+    return ScriptedApi

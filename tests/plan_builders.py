@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from provisioner.model import RoomSpec, UserSpec, room_spec, user_spec
-from provisioner.state.document import RoomRecord, State, UserRecord
+from provisioner.state.document import (
+    RoomRecord,
+    State,
+    UserRecord,
+    op_pending_add,
+    op_retire_add,
+    op_room_put,
+    op_user_put,
+)
+from provisioner.state.local import LocalBackend
 
 LINEAGE = "6f1c2b8e-0d7a-4b8e-9c61-5a3f2e1d0c9b"
 URL_PREFIX = "https://sandbox.bandyer.com/connect/rest-call-handler/"
@@ -75,3 +85,18 @@ def by_name(*specs: RoomSpec) -> dict[str, RoomSpec]:
 
 def users_by_id(*specs: UserSpec) -> dict[str, UserSpec]:
     return {spec.user_id: spec for spec in specs}
+
+
+def save_state(path: Path, wanted: State) -> State:
+    """Persist `wanted`'s rooms, users, retiring rooms and pending creates at `path`
+    through the local backend, as apply would; the state as now on disk."""
+    backend = LocalBackend(path)
+    current = backend.read()
+    ops = [op_user_put(u) for u in wanted.users.values()]
+    ops += [op_room_put(n, r) for n, r in wanted.rooms.items()]
+    ops += [op_retire_add(r) for r in wanted.retiring.values()]
+    ops += [op_pending_add(p) for p in wanted.pending.values()]
+    backend.commit(current, ops)
+    backend.compact(current)
+    backend.close()
+    return current

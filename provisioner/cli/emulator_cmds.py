@@ -9,6 +9,7 @@ import click
 from provisioner.cli import cli
 from provisioner.emulator.config import DROP_MODES, EmulatorConfig
 from provisioner.emulator.server import serve
+from provisioner.errors import ProvisionerError
 
 _RATE = click.FloatRange(0.0, 1.0)
 _MS = click.FloatRange(min=0.0)
@@ -88,18 +89,21 @@ def emulator(
     """Run the local Kaleyra API emulator; prints its URL once it listens."""
     if not api_key:
         raise click.UsageError("no API key: set KALEYRA_API_KEY or pass --api-key")
-    config = EmulatorConfig(
-        api_key=api_key,
-        latency_ms=latency,
-        jitter_ms=jitter,
-        rate_limit=rate_limit,
-        fail_rate=fail_rate,
-        commit_then_drop=drop_rate,
-        drop_mode=drop_mode,
-        users=users,
-        data_path=data,
-        seed=seed,
-    )
+    try:
+        config = EmulatorConfig(
+            api_key=api_key,
+            latency_ms=latency,
+            jitter_ms=jitter,
+            rate_limit=rate_limit,
+            fail_rate=fail_rate,
+            commit_then_drop=drop_rate,
+            drop_mode=drop_mode,
+            users=users,
+            data_path=data,
+            seed=seed,
+        )
+    except ValueError as exc:
+        raise ProvisionerError(f"emulator: {exc}") from None
     serve(
         config,
         host=host,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from typing import IO, Any
 import click
 
 from provisioner.cli import cli
+from provisioner.cli.options import lock_timeout_option
 from provisioner.config import Settings, load_estate, load_settings
 from provisioner.planfile import save_plan
 from provisioner.planner import PlanRequest, build_plan, policy
@@ -29,16 +29,6 @@ from provisioner.state import open_backend
 from provisioner.state.document import State
 
 EXIT_CHANGES = 2
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)?$")
-
-
-def seconds(value: str) -> float:
-    """`30`, `30s`, `500ms` or `2m` as seconds (the --lock-timeout syntax)."""
-    match = _DURATION.match(value.strip())
-    if not match:
-        raise click.BadParameter(f"{value!r} is not a duration such as 30s or 2m")
-    number, unit = float(match[1]), match[2] or "s"
-    return number * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
 
 
 def use_color(stream: IO[Any], environ: Mapping[str, str]) -> bool:
@@ -49,19 +39,15 @@ def use_color(stream: IO[Any], environ: Mapping[str, str]) -> bool:
 def refresh_state(
     settings: Settings, state: State
 ) -> tuple[Mapping[str, str], frozenset[str]]:
-    """Read every managed room back: (drift reasons by name, RUNNING names).
-
-    The seam between `plan` and the API: `provisioner.refresh` (apply branch)
-    does the reading.
-    """
-    from provisioner.kaleyra import ApiKey, KaleyraClient, base_url_for
+    """Read every managed room back: (drift reasons by name, RUNNING names)."""
+    # Imported here: the HTTP stack costs start-up time an offline plan skips.
+    from provisioner.apply.connect import client_for, require_key
     from provisioner.refresh import refresh
 
+    key = require_key("refresh (or pass --no-refresh)")
+
     async def run() -> tuple[Mapping[str, str], frozenset[str]]:
-        url = os.environ.get("KALEYRA_API_URL") or base_url_for(
-            settings.api_environment, settings.api_region, settings.api_url
-        )
-        async with KaleyraClient(url, ApiKey.from_env()) as client:
+        async with client_for(settings, key) as client:
             result = await refresh(client, state)
         return result.drift, frozenset(result.running)
 
@@ -94,7 +80,23 @@ def _state_warnings(settings: Settings) -> tuple[str, ...]:
     )
 
 
-@cli.command("plan")
+class _Exit1OnUsageError(click.Command):
+    """A command whose usage errors exit 1, not click's 2.
+
+    With --detailed-exitcode, 2 means "changes": a typo in CI must not pass for
+    a plan with changes (Terraform exits 1 on every error).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            # exit_code is a ClassVar in click's stubs; this one error differs.
+            setattr(exc, "exit_code", 1)  # noqa: B010
+            raise
+
+
+@cli.command("plan", cls=_Exit1OnUsageError)
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--out",
@@ -145,13 +147,7 @@ def _state_warnings(settings: Settings) -> tuple[str, ...]:
     is_flag=True,
     help="Allow replacing or deleting rooms with a call in progress.",
 )
-@click.option(
-    "--lock-timeout",
-    default="0s",
-    metavar="DURATION",
-    callback=lambda ctx, param, value: seconds(value),
-    help="Accepted for symmetry with apply; plan takes no lock.",
-)
+@lock_timeout_option  # accepted for symmetry with apply: plan takes no lock
 def plan_command(
     path: Path,
     out: Path | None,

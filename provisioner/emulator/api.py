@@ -87,8 +87,8 @@ class Api:
         limit = _query_int(
             request, "limit", c.LIST_DEFAULT_LIMIT, low=1, high=c.LIST_MAX_LIMIT
         )
-        rooms, has_more = self.emulator.store.page(skip, limit)
-        return views.page(rooms, skip, limit, has_more)
+        rooms, total = self.emulator.store.page(skip, limit)
+        return views.page(rooms, skip, limit, total)
 
     async def disable(self, request: Request) -> Answer:
         room = self.emulator.store.disable(request.path_params["room_id"])

@@ -85,7 +85,12 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     # Temp file + rename: a crash never leaves half a file. 0600: it holds links.
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise ValueError(
+            f"{path}: cannot write emulator data: {exc.strerror}"
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(data, out, indent=1)

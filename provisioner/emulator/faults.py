@@ -87,6 +87,9 @@ class FaultMiddleware:
 
     async def _faulty(self, scope: Scope, receive: Receive, send: Send) -> None:
         faults, rng = self.emulator.faults, self.emulator.rng
+        # The request is fully received before the delay, as by a slow server:
+        # a client that gives up meanwhile does not undo what it sent.
+        receive = await _buffered(receive)
         if faults.latency_ms or faults.jitter_ms:
             delay_ms = faults.latency_ms + rng.uniform(0, faults.jitter_ms)
             await asyncio.sleep(delay_ms / 1000)
@@ -124,6 +127,21 @@ class FaultMiddleware:
             if match is Match.FULL:
                 return f"{scope['method']} {getattr(route, 'path', '?')}"
         return f"{scope['method']} (unmatched)"
+
+
+async def _buffered(receive: Receive) -> Receive:
+    """Read the whole request body now; replay it to the app later."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
 
 
 class DroppedResponse(Response):

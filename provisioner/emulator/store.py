@@ -145,10 +145,10 @@ class Store:
             raise Refused(c.TOKEN_NOT_FOUND, "no such token")
         link.revoked = True
 
-    def page(self, skip: int, limit: int) -> tuple[list[Room], bool]:
-        """Visible rooms, newest first: this page and whether more follow."""
+    def page(self, skip: int, limit: int) -> tuple[list[Room], int]:
+        """Visible rooms, newest first: this page and how many there are in all."""
         visible = [r for r in reversed(self.rooms.values()) if not r.deleted]
-        return visible[skip : skip + limit], skip + limit < len(visible)
+        return visible[skip : skip + limit], len(visible)
 
     # -- persistence --------------------------------------------------------
 

@@ -78,12 +78,12 @@ def summary(room: Room) -> dict[str, Any]:
     return body
 
 
-def page(rooms: list[Room], skip: int, limit: int, has_more: bool) -> dict[str, Any]:
+def page(rooms: list[Room], skip: int, limit: int, total: int) -> dict[str, Any]:
     return {
         "skip": skip,
         "limit": limit,
-        "has_more": has_more,
-        "count": len(rooms) if c.LIST_COUNT_IS_PAGE_SIZE else None,
+        "has_more": skip + limit < total,
+        "count": len(rooms) if c.LIST_COUNT_IS_PAGE_SIZE else total,
         "rooms": [summary(room) for room in rooms],
     }
 

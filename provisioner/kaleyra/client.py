@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -10,6 +11,7 @@ import httpx
 
 from provisioner import __version__
 from provisioner.kaleyra.endpoint import ApiKey
+from provisioner.kaleyra.failures import TOKEN_SHOWN, redact_token_paths
 from provisioner.kaleyra.models import (
     CreatedRoom,
     RoomInfo,
@@ -26,8 +28,10 @@ from provisioner.kaleyra.retry import RetryPolicy
 from provisioner.kaleyra.session import Call, OnRetry, Session
 
 T = TypeVar("T")
+# httpx logs every request's full URL at INFO, and a token-revoking URL holds
+# a bearer token: its records are scrubbed whatever level is set.
+logging.getLogger("httpx").addFilter(redact_token_paths)
 DEFAULT_RETRY = RetryPolicy()
-TOKEN_SHOWN = "***"
 
 
 class KaleyraClient:

@@ -22,6 +22,11 @@ class ApiKey:
     __slots__ = ("_secret",)
 
     def __init__(self, secret: str) -> None:
+        # A header carries printable ASCII only; say so without echoing the key.
+        if not secret or not all(" " < char < "\x7f" for char in secret):
+            raise ProvisionerError(
+                "the API key is empty or has characters a header cannot carry"
+            )
         self._secret = secret
 
     def reveal(self) -> str:
@@ -38,6 +43,12 @@ class ApiKey:
         return "***"
 
     __str__ = __repr__
+
+    def __copy__(self) -> ApiKey:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> ApiKey:
+        return self
 
     def __reduce__(self) -> str | tuple[object, ...]:
         # Pickling would write the secret somewhere we do not control.

@@ -2,12 +2,13 @@
 
 The API's own words are kept (they help the user) but scrubbed: a URL or a
 secret in them is replaced, so an error message never carries a join link,
-a token or the key.
+a token or the key. Log records of httpx get their token paths scrubbed too.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ SUCCESS_STATUSES = frozenset({200, 201})  # [ASSUMED] create may answer 201
 RETRY_AFTER_STATUSES = frozenset({429, 503})  # [ASSUMED] where Retry-After is read
 AUTH_CODES = frozenset({"invalid_api_key"})  # a 400 with this is an auth failure
 MISSING_USER_CODE = "invalid_user_id"  # the API's 400 for an unknown user
+TOKEN_SHOWN = "***"
+_TOKEN_PATH = re.compile(r"(/rest/token/delete/)[^/?#\s\"']+")
 _MAX_MESSAGE = 300
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -71,6 +74,20 @@ def scrub(message: object, secrets: tuple[str, ...]) -> str:
             text = text.replace(secret, "***")
     text = " ".join(text.split())
     return text[:_MAX_MESSAGE] + ("…" if len(text) > _MAX_MESSAGE else "")
+
+
+def redact_token_paths(record: logging.LogRecord) -> bool:
+    """A logging filter: ``/rest/token/delete/<token>`` becomes ``.../***``."""
+    if isinstance(record.msg, str):
+        record.msg = _TOKEN_PATH.sub(rf"\1{TOKEN_SHOWN}", record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(
+            _TOKEN_PATH.sub(rf"\1{TOKEN_SHOWN}", str(arg))
+            if isinstance(arg, str | httpx.URL)
+            else arg
+            for arg in record.args
+        )
+    return True
 
 
 def error_for(

@@ -38,8 +38,11 @@ _NOT_SENT: tuple[type[Exception], ...] = (
     httpx.ConnectTimeout,
     httpx.PoolTimeout,
 )
-# Failures that retrying cannot cure.
-_HOPELESS: tuple[type[Exception], ...] = (httpx.UnsupportedProtocol,)
+# Failures that retrying cannot cure; nothing was sent.
+_HOPELESS: tuple[type[Exception], ...] = (
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
 
 
 @dataclass(frozen=True)
@@ -122,14 +125,18 @@ class Session:
             return exc
 
     def _transport_failure(self, call: Call, exc: httpx.RequestError) -> _Retryable:
+        if isinstance(exc, _HOPELESS):
+            raise ConnectionFailed(
+                f"the request could not be sent ({type(exc).__name__})",
+                method=call.method,
+                path=call.shown,
+            )
         reason = _describe(exc)
         error = ConnectionFailed(
             f"no answer after {self._retry.attempts} attempt(s): {reason}",
             method=call.method,
             path=call.shown,
         )
-        if isinstance(exc, _HOPELESS):
-            raise error
         if call.create and not isinstance(exc, _NOT_SENT):
             raise _unknown(call, reason)
         return _Retryable(error, reason)
@@ -140,7 +147,7 @@ class Session:
         if status != 429 and status < 500:
             raise error_for(refusal, call.method, call.shown, user=call.user_target)
         if call.create and status >= 500:
-            raise _unknown(call, f"HTTP {status}")
+            raise _unknown(call, f"HTTP {status}", status)
         note = f"gave up after {self._retry.attempts} attempt(s)"
         error = error_for(refusal, call.method, call.shown, note=note)
         retry_after = None
@@ -156,7 +163,7 @@ class Session:
         except (ValueError, UnicodeDecodeError) as exc:
             detail = str(exc) if isinstance(exc, ShapeError) else "not JSON"
         if call.create:
-            raise _unknown(call, f"unreadable answer ({detail})")
+            raise _unknown(call, f"unreadable answer ({detail})", response.status_code)
         raise ApiError(
             f"unexpected answer: {detail}",
             method=call.method,
@@ -165,12 +172,13 @@ class Session:
         )
 
 
-def _unknown(call: Call, reason: str) -> OutcomeUnknownError:
+def _unknown(call: Call, reason: str, status: int | None = None) -> OutcomeUnknownError:
     return OutcomeUnknownError(
         f"{reason} after the request was sent; a room may have been created "
         "(reconcile before creating again)",
         method=call.method,
         path=call.shown,
+        status=status,
     )
 
 

@@ -91,6 +91,7 @@ def _head(plan: Plan) -> str:
         f"| unchanged | {s.unchanged} | {s.users_unchanged} |",
         "",
         *[f"{line}\n" for line in extra_lines(summary) if line.startswith("Also")],
+        "",
     ]
     return "\n".join(lines) + _links(plan) + _warnings(plan)
 
@@ -169,8 +170,11 @@ def _room_section(change: RoomChange, on_replace: str) -> str:
     ]
     if change.action is Action.REPLACE:
         lines.append(f"- the old room {md(change.room_id or '')} will be {on_replace}d")
-    if change.links_lost:
-        lines.append(f"- ⚠️ links of {md(', '.join(change.links_lost))} stop working")
+    people = md(", ".join(change.links_lost))
+    if change.links_lost and change.destructive:
+        lines.append(f"- ⚠️ links of {people} stop working")
+    elif change.links_lost:
+        lines.append(f"- the old links of {people} already stopped working")
     lines.extend(_field_table(change))
     return "\n".join(lines) + "\n\n</details>\n\n"
 

@@ -137,8 +137,8 @@ def _links_phrase(change: RoomChange) -> str:
     people = ", ".join(change.links_lost)
     if change.action is Action.REPLACE:
         return f"new links for every participant; current links stop working: {people}"
-    if change.action is Action.CREATE:
-        return f"the old links no longer work; new links for: {people}"
+    if change.action is Action.CREATE or change.forget_only:
+        return f"the old links already stopped working: {people}"
     return f"join links stop working: {people}"
 
 
