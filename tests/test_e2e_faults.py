@@ -31,14 +31,9 @@ def project(tmp_path: Path, emulator: Any) -> Project:
 
 
 def test_rate_limit_with_retry_after(project: Project, emulator: Any) -> None:
-    emulator.configure(rate_limit=15)
+    emulator.configure(rate_limit=5)
     outputs = apply_until_done(project)
     assert len(outputs) == 1, outputs
-    assert (
-        emulator.count(CREATE, 429)
-        + emulator.count("GET /rest/user/list/{user_id}", 429)
-        >= 0
-    )
     limited = sum(
         counts.get("429", 0) for counts in emulator.stats()["requests"].values()
     )
