@@ -9,10 +9,12 @@ and with --detailed-exitcode 2 when there are changes.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,6 +54,23 @@ def refresh_state(
         return result.drift, frozenset(result.running)
 
     return asyncio.run(run())
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one command.
+
+    Loading 10,000 rooms and their state makes millions of objects that live
+    until the command ends; the collector traversing them again and again cost
+    about 40% of a large plan. Reference counting still frees the rest.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def tracked_by_git(root: Path, location: str) -> bool:
@@ -163,7 +182,8 @@ def plan_command(
 ) -> None:
     """Show what apply would change: rooms created, replaced (new links), deleted."""
     request = PlanRequest(target, replace, allow_deletes, allow_replace, force)
-    has_changes = run_plan(path, request, fmt=fmt, out=out, refresh=refresh)
+    with without_cycle_collection():
+        has_changes = run_plan(path, request, fmt=fmt, out=out, refresh=refresh)
     if detailed_exitcode and has_changes:
         raise click.exceptions.Exit(EXIT_CHANGES)
 
