@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,7 +21,12 @@ import click
 
 from provisioner.cli import cli
 from provisioner.cli.options import lock_timeout_option
-from provisioner.config import Settings, load_estate, load_settings
+from provisioner.config import (
+    Settings,
+    load_estate,
+    load_settings,
+    state_tracked_warning,
+)
 from provisioner.planfile import save_plan
 from provisioner.planner import PlanRequest, build_plan, policy
 from provisioner.render import FORMATS, render
@@ -73,30 +77,9 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def tracked_by_git(root: Path, location: str) -> bool:
-    """True when the state file is committed (it holds bearer links)."""
-    if "://" in location:
-        return False
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "--error-unmatch", "--", location],
-            capture_output=True,
-            check=False,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False  # no git, no repository: nothing is tracked
-    return result.returncode == 0
-
-
 def _state_warnings(settings: Settings) -> tuple[str, ...]:
-    if not tracked_by_git(settings.root, settings.state):
-        return ()
-    return (
-        f"the state file {settings.state} is tracked by git, and it holds join "
-        f"links anyone can use: git rm --cached {settings.state} and add it to "
-        ".gitignore",
-    )
+    warning = state_tracked_warning(settings)
+    return (warning,) if warning else ()
 
 
 class _Exit1OnUsageError(click.Command):
