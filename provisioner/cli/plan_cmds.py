@@ -20,7 +20,7 @@ from typing import IO, Any
 import click
 
 from provisioner.cli import cli
-from provisioner.cli.options import lock_timeout_option
+from provisioner.cli.options import Duration
 from provisioner.config import (
     Settings,
     load_estate,
@@ -149,7 +149,13 @@ class _Exit1OnUsageError(click.Command):
     is_flag=True,
     help="Allow replacing or deleting rooms with a call in progress.",
 )
-@lock_timeout_option  # accepted for symmetry with apply: plan takes no lock
+@click.option(
+    "--lock-timeout",
+    type=Duration(),
+    default="0s",
+    metavar="DURATION",
+    help="Accepted for symmetry with apply; plan takes no lock.",
+)
 def plan_command(
     path: Path,
     out: Path | None,
