@@ -57,21 +57,25 @@ def test_apply_killed_at_random_moments_converges(
     rng = random.Random(SEED)
     emulator.configure(latency_ms=20)
     project = Project(tmp_path, emulator, "max_delete_percent: 100\n")
-    interrupted = caught_unfinished = 0
+    interrupted = caught_unfinished = reported = 0
     for generation in range(1, REPETITIONS + 1):
         rooms = estate(rng, generation)
         project.write_rooms(rooms)
-        interrupted += kill_during_apply(project, rng)
+        killed = kill_during_apply(project, rng)
+        interrupted += killed
         left = project.state()
         unfinished = bool(left["pending"] or left["retiring"])
         result = project.cli("apply", "--auto-approve", "--parallelism", "4")
         assert result.returncode == 0, f"generation {generation}\n{text_of(result)}"
+        # A kill that landed while the lock was held is reported by the next run.
+        reported += "was interrupted; recovering" in result.stderr
         problems = converged(project, sorted(rooms))
         assert problems == [], f"generation {generation}: {problems}"
         caught_unfinished += unfinished
     # Most kills landed while the apply was working, several mid-operation.
     assert interrupted >= REPETITIONS // 2, interrupted
     assert caught_unfinished >= 5, caught_unfinished
+    assert reported >= 5, reported
 
 
 @pytest.mark.parametrize(
