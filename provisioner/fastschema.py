@@ -190,7 +190,12 @@ def _array(schema: Mapping[str, Any], ref: Callable[[str], Check]) -> list[Check
             return True
         if len(value) < least or (most is not None and len(value) > most):
             return False
-        return all(items(item) for item in value)
+        # A plain loop: all(<generator>) costs a generator per list, and this
+        # runs for every list of every room.
+        for item in value:  # noqa: SIM110
+            if not items(item):
+                return False
+        return True
 
     return [check]
 

@@ -219,13 +219,16 @@ def _either(options: Iterable[Any]) -> str:
 def _hint(doc: Document, path: PathKey, expected: Any, value: Any) -> str:
     """Why YAML 1.1 may have read the value differently from what was meant."""
     expected = [expected] if isinstance(expected, str) else expected
-    written = doc.spot(path).written
-    if written and "string" in expected:
-        return f' (YAML read {written} as {_read_as(value)}; quote it: "{written}")'
+    spot = doc.spot(path)
+    if spot.written and "string" in expected:
+        read_as = _read_as(value)
+        return f' (YAML read {spot.written} as {read_as}; quote it: "{spot.written}")'
     number = _as_number(value)
-    if number is not None and {"integer", "number"} & set(expected):
-        return f" (YAML 1.1 reads {value} as text; write {number})"
-    return ""
+    if number is None or not {"integer", "number"} & set(expected):
+        return ""
+    if spot.quoted:
+        return f" (quoted, so it is text; write {number} without quotes)"
+    return f" (YAML 1.1 reads {value} as text; write {number})"
 
 
 def _read_as(value: Any) -> str:

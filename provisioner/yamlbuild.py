@@ -56,8 +56,7 @@ class Builder:
 
     def build(self, node: Node) -> Any:
         if type(node) is ScalarNode:
-            self.count += 1
-            return self.scalar(node)
+            return node.value if node.tag == STR_TAG else self.scalar(node)
         ident = id(node)
         done = self.built.get(ident)
         if done is not None:
@@ -70,7 +69,6 @@ class Builder:
         value = self.collection(node)
         self.active.discard(ident)
         self.built[ident] = (value, self.count - start + 1)
-        self.count += 1
         return value
 
     def reuse(self, node: Node, value: Any, size: int) -> Any:
@@ -83,6 +81,8 @@ class Builder:
     def collection(self, node: Node) -> Any:
         if node.tag not in (MAP_TAG, SEQ_TAG):
             self.issue(node, node, f"unsupported tag {short_tag(node.tag)}")
+        # Sizes count entries, so alias re-use can be charged what it adds.
+        self.count += len(node.value)
         if type(node) is MappingNode:
             return self.mapping(node)
         return [self.build(item) for item in node.value]
@@ -101,7 +101,10 @@ class Builder:
             if key in result:
                 self.duplicate(node, key_node)
                 continue
-            result[key] = self.build(value_node)
+            if type(value_node) is ScalarNode and value_node.tag == STR_TAG:
+                result[key] = value_node.value  # the common case, inlined
+            else:
+                result[key] = self.build(value_node)
         for merge in merges:
             self.merge(node, result, merge)
         return result

@@ -26,6 +26,7 @@ from provisioner.yamlpath import PathKey, format_path, path_of, walk
 MAX_FILE_BYTES = 1024 * 1024
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MAX_REMEMBERED_TAGS = 200_000
 
 
 class _Loader(_BASE_LOADER):  # type: ignore[misc]
@@ -39,6 +40,8 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
         key = (value, implicit)
         tag = self._tags.get(key)
         if tag is None:
+            if len(self._tags) > _MAX_REMEMBERED_TAGS:
+                self._tags.clear()
             tag = self._tags[key] = super().resolve(kind, value, implicit)
         return tag
 
@@ -51,6 +54,7 @@ class Spot:
     line: int
     col: int
     written: str | None = None
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,13 @@ class Document:
         found = walk(self._root(), path, key=key)
         if found is None:
             return Spot(1, 1)
-        written = None
-        if isinstance(found, ScalarNode) and not found.style and not key:
-            written = None if found.tag == STR_TAG else str(found.value)
+        written, quoted = None, False
+        if isinstance(found, ScalarNode) and not key:
+            quoted = bool(found.style)
+            if not quoted and found.tag != STR_TAG:
+                written = str(found.value)
         mark = found.start_mark
-        return Spot(mark.line + 1, mark.column + 1, written)
+        return Spot(mark.line + 1, mark.column + 1, written, quoted)
 
     def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
         """A problem at the node at `path`, its message prefixed with that path."""

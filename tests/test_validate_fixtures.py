@@ -66,6 +66,10 @@ EXPECTED: dict[str, list[str]] = {
         "rooms/a.yaml:6:15: rooms.standup.duration: expected an integer, "
         "got '1e3' (YAML 1.1 reads 1e3 as text; write 1000)"
     ],
+    "quoted-number": [
+        "rooms/a.yaml:6:15: rooms.standup.duration: expected an integer, "
+        "got '600' (quoted, so it is text; write 600 without quotes)"
+    ],
     # --- the schema
     "unknown-key": [
         "rooms/a.yaml:6:5: rooms.standup: unknown key 'recordng' "

@@ -209,7 +209,7 @@ def test_spot_of_keys_values_and_scalars_as_written(tmp_path: Path) -> None:
     plain = doc.spot(("rooms", "a", "participants", 0, "user_id"))
     assert plain == yamlio.Spot(4, 18, written="no")
     quoted = doc.spot(("rooms", "a", "participants", 1, "user_id"))
-    assert quoted == yamlio.Spot(5, 19)
+    assert quoted == yamlio.Spot(5, 19, quoted=True)
 
 
 def test_spot_looks_through_merge_keys_and_stops_at_what_exists(
