@@ -153,10 +153,33 @@ def _named(kind: str, pattern: str, description: str) -> Schema:
     }
 
 
+def _file_sections() -> Schema:
+    user_id = {"type": "string", "title": "user id", "pattern": rules.USER_ID_PATTERN}
+    return {
+        "defaults": _ref("defaults"),
+        "users": _named(
+            "user",
+            rules.USER_ID_PATTERN,
+            "Users this repository manages (created or updated by apply), "
+            "keyed by user id.",
+        ),
+        "external_users": {
+            "type": "array",
+            "description": "Users that already exist in Kaleyra and are not "
+            "managed here.",
+            "items": user_id,
+        },
+        "rooms": _named(
+            "room",
+            rules.ROOM_NAME_PATTERN,
+            "Rooms keyed by name: the stable identity of a room in state.",
+        ),
+    }
+
+
 @cache
 def rooms_schema() -> Schema:
     """The schema of a room file."""
-    user_id = {"type": "string", "title": "user id", "pattern": rules.USER_ID_PATTERN}
     return {
         "$schema": DIALECT,
         "title": "provisioner room file",
@@ -164,26 +187,7 @@ def rooms_schema() -> Schema:
         "optional file defaults, managed users and external users.",
         "type": "object",
         "additionalProperties": False,
-        "properties": {
-            "defaults": _ref("defaults"),
-            "users": _named(
-                "user",
-                rules.USER_ID_PATTERN,
-                "Users this repository manages (created or updated by apply), "
-                "keyed by user id.",
-            ),
-            "external_users": {
-                "type": "array",
-                "description": "Users that already exist in Kaleyra and are not "
-                "managed here.",
-                "items": user_id,
-            },
-            "rooms": _named(
-                "room",
-                rules.ROOM_NAME_PATTERN,
-                "Rooms keyed by name: the stable identity of a room in state.",
-            ),
-        },
+        "properties": _file_sections(),
         "$defs": {
             "room": _room(),
             "defaults": _defaults(),

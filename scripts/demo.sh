@@ -19,7 +19,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
+  step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n== %s\n' "$*"; }
+fi
 
 if [[ -f "$repo/provisioner.yaml" ]]; then
   cp "$repo/provisioner.yaml" "$work/"

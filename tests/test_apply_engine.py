@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -255,3 +259,22 @@ def test_a_sustained_rate_limit_slows_the_run_but_fails_nothing(
     assert f"{report.retries} requests retried (rate limits, failures)" in (
         report.notes()
     )
+
+
+def test_operations_still_in_flight_after_the_grace_are_cancelled(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path, {"latency_ms": 1000})  # pre-flight takes 1 s, creates 1 s
+    rooms = [spec(f"room-{i}") for i in range(4)]
+    options = ApplyOptions(parallelism=2, grace=0.2, reconcile_delay=0)
+    timer = threading.Timer(1.3, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    started = time.monotonic()
+    report = rig.apply(plan_of(*(create(r) for r in rooms)), options)
+    timer.join()
+    assert time.monotonic() - started < 1.9  # did not wait for the creates
+    assert report.interrupted == "SIGTERM"
+    assert [f.message for f in report.failures] == ["interrupted", "interrupted"]
+    assert report.not_done == ("room-2", "room-3")
+    # The cancelled creates left their intents: the next run reconciles them.
+    assert sorted(rig.state().pending) == ["room-0", "room-1"]

@@ -12,17 +12,16 @@ import pytest
 from click.testing import CliRunner, Result
 from statefixtures import DEFAULT_ROOMS, URL_MARKER, all_urls, known_url, write_state
 
-import provisioner.cli.state_cmds as state_cmds
+import provisioner.cli.state_cmds  # noqa: F401  (registers the commands)
 from provisioner.cli import cli
-from provisioner.config import Settings
 
-STATE = "rooms.state.json"
+STATE = "state/rooms.json"
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    settings = Settings(root=tmp_path, rooms_dir=tmp_path / "rooms", state=STATE)
-    monkeypatch.setattr(state_cmds, "load_settings", lambda root: settings)
+    """A project directory whose provisioner.yaml puts the state at `STATE`."""
+    (tmp_path / "provisioner.yaml").write_text(f"state: {STATE}\n")
     monkeypatch.chdir(tmp_path)
     yield tmp_path
 

@@ -19,21 +19,19 @@ from statefixtures import (
     write_state,
 )
 
-import provisioner.cli.state_cmds as state_cmds
+import provisioner.cli.state_cmds  # noqa: F401  (registers the commands)
 from provisioner.cli import cli
 from provisioner.cli.options import parse_duration
-from provisioner.config import Settings
 from provisioner.state.document import PendingCreate, op_pending_add, op_room_put
 from provisioner.state.local import LocalBackend
 
-STATE = "rooms.state.json"
+STATE = "state/rooms.json"
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A project directory whose settings point at `rooms.state.json`."""
-    settings = Settings(root=tmp_path, rooms_dir=tmp_path / "rooms", state=STATE)
-    monkeypatch.setattr(state_cmds, "load_settings", lambda root: settings)
+    """A project directory whose provisioner.yaml puts the state at `STATE`."""
+    (tmp_path / "provisioner.yaml").write_text(f"state: {STATE}\n")
     monkeypatch.chdir(tmp_path)
     yield tmp_path
 
@@ -97,7 +95,7 @@ def test_list_as_json(project: Path) -> None:
 def test_list_of_an_empty_state_prints_nothing(project: Path) -> None:
     result = run("state", "list")
     assert (result.exit_code, result.stdout) == (0, "")
-    assert list(project.iterdir()) == []
+    assert [p.name for p in project.iterdir()] == ["provisioner.yaml"]
 
 
 def test_show_prints_the_record_without_urls(project: Path) -> None:
@@ -300,6 +298,7 @@ def test_force_unlock_forgets_a_holder_on_another_host(project: Path) -> None:
         "command": "apply",
         "started": "2026-01-05T10:02:11.000Z",
     }
+    (project / STATE).parent.mkdir()
     (project / f"{STATE}.lock").write_text(json.dumps(owner))
     write_state(project / STATE)
     refused = run("state", "rm", "support")
@@ -322,12 +321,13 @@ def test_force_unlock_forgets_a_holder_on_another_host(project: Path) -> None:
 def test_a_corrupt_state_is_a_one_line_error_for_every_command(
     project: Path,
 ) -> None:
+    (project / STATE).parent.mkdir()
     (project / STATE).write_text('{"version": 1, "rooms": {')
     for args in (("state", "list"), ("state", "show", "x"), ("output",)):
         result = run(*args)
         assert result.exit_code == 1
         assert result.stderr.startswith(
-            f"Error: {project / STATE}: the state file is not valid JSON (truncated?)"
+            f"Error: {STATE}: the state file is not valid JSON (truncated?)"
         )
         assert result.stderr.count("\n") == 1
     assert (project / STATE).read_text() == '{"version": 1, "rooms": {'

@@ -173,3 +173,17 @@ def test_end_to_end_json_and_bad_format() -> None:
     usage = run_cli("validate", "--format", "xml", cwd=REPO)
     assert usage.returncode == 2
     assert "Traceback" not in usage.stderr
+
+
+def test_benchmark_estate_is_valid(tmp_path: Path) -> None:
+    generator = REPO / "benchmarks" / "gen_rooms.py"
+    made = subprocess.run(
+        [sys.executable, str(generator), str(tmp_path), "--rooms", "250"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert made.stdout == f"wrote 250 rooms in 4 files under {tmp_path}\n"
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("Valid: 4 files, 250 rooms, 24 managed users")

@@ -2,24 +2,30 @@
 
 Operations finish concurrently, but the state has one writer. Each finished
 operation hands its state ops to `StateWriter.commit` and waits until they
-are durable. The writing itself (a journal append and an fsync) runs in a
-worker thread, one unit at a time, so the event loop keeps serving the
-network meanwhile; ops handed over while a unit is being written form the
-next unit (a group commit), so a burst of finished operations costs one
-journal append, not one each.
+are durable. One unit is written at a time (a journal append and an fsync);
+ops handed over while a unit is being written form the next unit (a group
+commit), so a burst of finished operations costs one append, not one each.
 
-The thread writes through its own copy of the state; the event loop's copy
-is updated with the same ops once they are durable. So no coroutine ever
-sees a state the disk does not hold, and the thread never touches an object
-a coroutine reads.
+Writes run on the event loop while they are fast (a local disk whose fsync
+takes well under a millisecond: cheaper than a thread handoff). Once one
+takes longer than `SLOW_WRITE`, the following ones run in a worker thread, so
+the loop keeps serving the network meanwhile. The writes go through the
+writer's own copy of the state; the loop's copy is updated with the same ops
+once they are durable. So no coroutine ever sees a state the disk does not
+hold, and the thread never touches an object a coroutine reads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Final
 
 from provisioner.errors import ProvisionerError, StateError
 from provisioner.state.document import Op, State, StateBackend
+
+SLOW_WRITE: Final = 0.002
+"""Seconds: a state write slower than this moves the next ones to a thread."""
 
 
 class StateWriter:
@@ -33,6 +39,7 @@ class StateWriter:
         self._shadow = State.from_dict(state.to_dict(), backend.location)
         self._batch: list[tuple[list[Op], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._slow = False
 
     async def commit(self, ops: list[Op]) -> None:
         """Return once `ops` are durable; StateError when they could not be written."""
@@ -71,10 +78,15 @@ class StateWriter:
     async def _write_in_thread(self, ops: list[Op]) -> StateError | None:
         if self.failure is not None:
             return self.failure
+        started = time.perf_counter()
         try:
-            await asyncio.to_thread(self._persist, ops)
+            if self._slow:
+                await asyncio.to_thread(self._persist, ops)
+            else:
+                self._persist(ops)
         except StateError as exc:
             return exc
+        self._slow = time.perf_counter() - started > SLOW_WRITE
         self._apply(ops)
         return None
 

@@ -47,7 +47,14 @@ def state_group() -> None:
 
 
 @state_group.command("list")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one name per line; json: rooms, retiring rooms and pending creates.",
+)
 def list_cmd(fmt: str) -> None:
     """List managed rooms, then retiring rooms and pending creates."""
     state = _backend().read()
@@ -178,7 +185,12 @@ def force_unlock_cmd(lock_id: str) -> None:
 @cli.command("output")
 @click.argument("name", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text"
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="json: {room: {user: url}}; csv: room,user,url rows.",
 )
 def output_cmd(name: str | None, fmt: str) -> None:
     """Print join URLs per participant: the one command that shows them."""
