@@ -12,7 +12,7 @@ import asyncio
 import gc
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +27,7 @@ from provisioner.config import (
     load_settings,
     state_tracked_warning,
 )
+from provisioner.plan import Plan
 from provisioner.planfile import save_plan
 from provisioner.planner import PlanRequest, build_plan, policy
 from provisioner.render import FORMATS, render
@@ -58,6 +59,24 @@ def refresh_state(
         return result.drift, frozenset(result.running)
 
     return asyncio.run(run())
+
+
+def check_users(settings: Settings, plan: Plan, external: Collection[str]) -> None:
+    """Every user the plan's rooms need exists, and each room has a plus user.
+
+    Apply runs the same pre-flight; running it here fails the pull request
+    rather than the apply halfway.
+    """
+    from provisioner.apply.connect import client_for, require_key
+    from provisioner.apply.preflight import preflight
+
+    key = require_key("check users (or pass --no-refresh)")
+
+    async def run() -> None:
+        async with client_for(settings, key) as client:
+            await preflight(client, plan, external)
+
+    asyncio.run(run())
 
 
 @contextmanager
@@ -207,6 +226,8 @@ def run_plan(
     color = fmt == "text" and use_color(sys.stdout, os.environ)
     click.echo(render(plan, fmt, color=color), nl=False, color=color)
     check_safety(plan, state, policy(settings, request, running))
+    if refresh:
+        check_users(settings, plan, estate.external_users)
     if out is not None:
         save_plan(plan, out)
         click.echo(f"Saved the plan to {out}: provisioner apply {out}", err=True)
