@@ -2,6 +2,10 @@
 
 Pure: no file, network, clock or environment. `diff.py` builds the changes,
 renderers show them, `apply.py` executes them. A plan holds no join URL.
+
+Order (what reviewers need first): rooms are deleted, replaced, created, then
+left alone, each group by name; users are deleted, forgotten, updated, created,
+then left alone, each group by user id.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One changed field: a dotted path into the request, old and new value."""
+    """One changed field: a dotted path into the request, old and new value.
+
+    A value missing on one side is None. `participants` holds the sorted user
+    ids when the set of participants changes.
+    """
 
     path: str
     before: Any
@@ -36,6 +44,8 @@ class RoomChange:
     `room_id` is the current room (replace, delete, no-op); `request` the desired
     canonical request (create, replace). `links_lost` lists the participants
     whose current link stops working (every participant of a replaced room).
+    A delete with `forget_only` drops the room from state without an API call
+    (the room is already gone: drift found by refresh).
     """
 
     action: Action
@@ -47,6 +57,14 @@ class RoomChange:
     fields: tuple[FieldChange, ...] = ()
     reasons: tuple[str, ...] = ()
     links_lost: tuple[str, ...] = ()
+    forget_only: bool = False
+
+    @property
+    def destructive(self) -> bool:
+        """True when an existing room is replaced or deleted through the API."""
+        if self.action is Action.REPLACE:
+            return True
+        return self.action is Action.DELETE and not self.forget_only
 
 
 @dataclass(frozen=True)
@@ -70,8 +88,53 @@ class FlagChange:
 
 
 @dataclass(frozen=True)
+class RetireChange:
+    """The old room of an earlier replacement, still to be disabled or deleted."""
+
+    room_id: str
+    name: str
+    action: str
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """The options a plan was made with; a saved plan keeps them."""
+
+    targets: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+    prune_users: bool = False
+    allow_deletes: bool = False
+    allow_replace: bool = False
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How many rooms and users each action touches."""
+
+    create: int
+    replace: int
+    delete: int
+    forget: int
+    unchanged: int
+    state_only: int
+    retire: int
+    pending: int
+    users_create: int
+    users_update: int
+    users_delete: int
+    users_forget: int
+    users_unchanged: int
+
+
+@dataclass(frozen=True)
 class Plan:
-    """Everything apply will do, and what it was computed from."""
+    """Everything apply will do, and what it was computed from.
+
+    `retiring` is work an interrupted apply left (old rooms to disable or
+    delete); `pending` names rooms whose create was interrupted, which apply
+    reconciles before anything else.
+    """
 
     rooms: tuple[RoomChange, ...]
     users: tuple[UserChange, ...] = ()
@@ -81,6 +144,9 @@ class Plan:
     inputs: str = ""
     on_replace: str = "disable"
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    retiring: tuple[RetireChange, ...] = ()
+    pending: tuple[str, ...] = ()
+    options: PlanOptions = PlanOptions()
 
     def room_changes(self) -> tuple[RoomChange, ...]:
         """Room changes that do something (no-ops left out)."""
@@ -92,7 +158,42 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         """True when apply would call the API or write the state."""
-        return bool(self.room_changes() or self.user_changes() or self.flags)
+        return bool(
+            self.room_changes()
+            or self.user_changes()
+            or self.flags
+            or self.retiring
+            or self.pending
+        )
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.rooms if c.action is action)
+
+    def summary(self) -> Summary:
+        """Counts per action; forget-only deletes are counted apart from deletes."""
+        rooms = _tally((c.action, c.forget_only) for c in self.rooms)
+        users = _tally((c.action, c.forget_only) for c in self.users)
+        return Summary(
+            create=rooms[Action.CREATE, False],
+            replace=rooms[Action.REPLACE, False],
+            delete=rooms[Action.DELETE, False],
+            forget=rooms[Action.DELETE, True],
+            unchanged=rooms[Action.NOOP, False],
+            state_only=len(self.flags),
+            retire=len(self.retiring),
+            pending=len(self.pending),
+            users_create=users[Action.CREATE, False],
+            users_update=users[Action.UPDATE, False],
+            users_delete=users[Action.DELETE, False],
+            users_forget=users[Action.DELETE, True],
+            users_unchanged=users[Action.NOOP, False],
+        )
+
+
+def _tally(keys: Any) -> dict[tuple[Action, bool], int]:
+    counts: dict[tuple[Action, bool], int] = {
+        (action, forget): 0 for action in Action for forget in (False, True)
+    }
+    for key in keys:
+        counts[key] += 1
+    return counts

@@ -1,0 +1,66 @@
+"""The API client an apply uses: base URL and key from settings and environment.
+
+The key comes only from `KALEYRA_API_KEY`; `KALEYRA_API_URL` overrides the
+base URL. A few environment knobs tune the retry policy, mostly so tests and
+the emulator demo need not wait for production-sized backoffs:
+`PROVISIONER_RETRY_BASE`, `PROVISIONER_RETRY_CAP` (seconds) and
+`PROVISIONER_RETRY_ATTEMPTS`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Final
+
+from provisioner.config import Settings
+from provisioner.errors import ProvisionerError
+from provisioner.kaleyra import ApiKey, KaleyraClient, RetryPolicy, base_url_for
+from provisioner.kaleyra.session import OnRetry
+
+KEY_ENV: Final = "KALEYRA_API_KEY"
+RETRY_ENV: Final = {
+    "base": "PROVISIONER_RETRY_BASE",
+    "cap": "PROVISIONER_RETRY_CAP",
+    "attempts": "PROVISIONER_RETRY_ATTEMPTS",
+}
+
+
+def retry_policy(environ: Mapping[str, str] = os.environ) -> RetryPolicy:
+    """The default retry policy with any PROVISIONER_RETRY_* override applied."""
+    changes: dict[str, Any] = {}
+    for field, variable in RETRY_ENV.items():
+        text = environ.get(variable, "").strip()
+        try:
+            if text:
+                changes[field] = int(text) if field == "attempts" else float(text)
+        except ValueError:
+            raise ProvisionerError(
+                f"{variable}: expected a number, got {text!r}"
+            ) from None
+    try:
+        return replace(RetryPolicy(), **changes)
+    except ValueError as exc:
+        raise ProvisionerError(f"PROVISIONER_RETRY_*: {exc}") from None
+
+
+def api_key() -> ApiKey | None:
+    """The key from KALEYRA_API_KEY, or None."""
+    return ApiKey.from_env()
+
+
+def require_key(why: str) -> ApiKey:
+    """The API key, or a clear error saying what needed it."""
+    key = api_key()
+    if key is None:
+        raise ProvisionerError(f"no API key: set {KEY_ENV} to {why}")
+    return key
+
+
+def client_for(
+    settings: Settings, key: ApiKey, on_retry: OnRetry | None = None
+) -> KaleyraClient:
+    """A client for the configured API (KALEYRA_API_URL wins)."""
+    url = base_url_for(settings.api_environment, settings.api_region, settings.api_url)
+    return KaleyraClient(url, key, retry=retry_policy(), on_retry=on_retry)

@@ -1,0 +1,196 @@
+"""Saved plans (`plan --out FILE`): what apply executes exactly, or refuses.
+
+    {"format_version": "1", "kind": "provisioner-plan",
+     "lineage": "<uuid>" | null, "serial": 7, "inputs": "sha256:...",
+     "on_replace": "disable", "options": {"targets": [], "replace": [], ...},
+     "rooms": [{"action": "replace", "name": ..., "room_id": ..., "request":
+                {...}, "fingerprint": ..., "fields": [...], ...}],
+     "users": [...], "flags": [...], "retiring": [...], "pending": [...],
+     "warnings": [...]}
+
+A plan file holds requests, ids and user names, never a join URL (a plan has
+no field for one). `check_fresh` refuses a plan made against another state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Final
+
+from provisioner.errors import ProvisionerError, StalePlanError
+from provisioner.model import RoomSpec, UserSpec
+from provisioner.plan import (
+    Action,
+    FieldChange,
+    FlagChange,
+    Plan,
+    PlanOptions,
+    RetireChange,
+    RoomChange,
+    UserChange,
+)
+from provisioner.state.document import State
+
+FORMAT_VERSION: Final = "1"
+KIND: Final = "provisioner-plan"
+
+
+class PlanFileError(ProvisionerError):
+    """A saved plan cannot be read or written."""
+
+
+def inputs_fingerprint(
+    rooms: Mapping[str, RoomSpec],
+    users: Mapping[str, UserSpec],
+    settings: Mapping[str, Any],
+    known: Mapping[str, str] | None = None,
+) -> str:
+    """A digest of everything a plan was computed from, besides the state.
+
+    `known` holds room fingerprints already computed (by the diff), by name.
+    """
+    known = known or {}
+    document = {
+        "rooms": {
+            name: [known.get(name) or spec.fingerprint, spec.prevent_destroy]
+            for name, spec in sorted(rooms.items())
+        },
+        "users": {uid: spec.as_dict() for uid, spec in sorted(users.items())},
+        "settings": dict(settings),
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The saved-plan document for `plan`."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "kind": KIND,
+        "lineage": plan.lineage,
+        "serial": plan.serial,
+        "inputs": plan.inputs,
+        "on_replace": plan.on_replace,
+        "options": asdict(plan.options),
+        "rooms": [asdict(change) for change in plan.rooms],
+        "users": [asdict(change) for change in plan.users],
+        "flags": [asdict(flag) for flag in plan.flags],
+        "retiring": [asdict(retire) for retire in plan.retiring],
+        "pending": list(plan.pending),
+        "warnings": list(plan.warnings),
+    }
+
+
+def plan_from_dict(data: Any) -> Plan:
+    """Rebuild a Plan; KeyError/TypeError/ValueError on a malformed document."""
+    if not isinstance(data, Mapping) or data.get("kind") != KIND:
+        raise ValueError("not a provisioner plan")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"unsupported plan format_version {data.get('format_version')!r} "
+            f"(this provisioner reads {FORMAT_VERSION!r})"
+        )
+    return Plan(
+        rooms=tuple(_room(item) for item in data["rooms"]),
+        users=tuple(_user(item) for item in data["users"]),
+        flags=tuple(FlagChange(**item) for item in data["flags"]),
+        lineage=data["lineage"],
+        serial=int(data["serial"]),
+        inputs=str(data["inputs"]),
+        on_replace=str(data["on_replace"]),
+        warnings=tuple(str(w) for w in data["warnings"]),
+        retiring=tuple(RetireChange(**item) for item in data["retiring"]),
+        pending=tuple(str(name) for name in data["pending"]),
+        options=_options(data["options"]),
+    )
+
+
+def _fields(items: Any) -> tuple[FieldChange, ...]:
+    return tuple(FieldChange(**item) for item in items)
+
+
+def _room(item: Mapping[str, Any]) -> RoomChange:
+    values = dict(item)
+    return RoomChange(
+        **{
+            **values,
+            "action": Action(values["action"]),
+            "fields": _fields(values["fields"]),
+            "reasons": tuple(values["reasons"]),
+            "links_lost": tuple(values["links_lost"]),
+        }
+    )
+
+
+def _user(item: Mapping[str, Any]) -> UserChange:
+    values = dict(item)
+    return UserChange(
+        **{
+            **values,
+            "action": Action(values["action"]),
+            "fields": _fields(values["fields"]),
+        }
+    )
+
+
+def _options(item: Mapping[str, Any]) -> PlanOptions:
+    values = dict(item)
+    return PlanOptions(
+        **{
+            **values,
+            "targets": tuple(values["targets"]),
+            "replace": tuple(values["replace"]),
+        }
+    )
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write `plan` to `path` (replacing it whole: a reader never sees half)."""
+    text = json.dumps(plan_to_dict(plan), indent=2, sort_keys=False) + "\n"
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise PlanFileError(f"{path}: cannot write the plan ({exc.strerror})") from None
+
+
+def load_plan(path: Path) -> Plan:
+    """Read a saved plan; PlanFileError when it is missing or not a plan."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanFileError(f"{path}: cannot read the plan ({exc.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise PlanFileError(f"{path}: not a provisioner plan (not JSON)") from None
+    try:
+        return plan_from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise PlanFileError(f"{path}: not a usable plan ({detail})") from None
+
+
+def check_fresh(plan: Plan, state: State) -> None:
+    """Raise StalePlanError unless `state` is the state the plan was made from."""
+    if plan.lineage is None:
+        if state.lineage is not None:
+            raise StalePlanError(
+                "a state was created since this plan was made (it was made with "
+                "no state); run plan again"
+            )
+        return
+    if state.lineage != plan.lineage:
+        raise StalePlanError(
+            f"this plan was made for another state (lineage {plan.lineage}, "
+            f"the state has {state.lineage}); run plan again"
+        )
+    if state.serial != plan.serial:
+        raise StalePlanError(
+            f"the state changed since this plan was made (serial {plan.serial} "
+            f"→ {state.serial}); run plan again"
+        )

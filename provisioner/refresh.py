@@ -1,0 +1,64 @@
+"""Reading every managed room back from the API, to see what changed outside.
+
+A room deleted, disabled or closed outside the provisioner is drift: the plan
+re-creates it and says why. A room whose call is in progress (`RUNNING`) is
+reported so that the plan refuses to replace or delete it without --force.
+Reads run concurrently, a bounded number at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Final
+
+from provisioner.apply.patience import RoomApi
+from provisioner.errors import NotFoundError
+from provisioner.state.document import State
+
+DEFAULT_PARALLELISM: Final = 16
+DELETED: Final = "deleted outside the provisioner"
+DISABLED: Final = "disabled outside the provisioner"
+CLOSED: Final = "closed outside the provisioner"
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """Drifted rooms (name -> reason) and rooms with a call in progress."""
+
+    drift: dict[str, str] = field(default_factory=dict)
+    running: set[str] = field(default_factory=set)
+
+
+async def room_condition(client: RoomApi, room_id: str) -> str | None:
+    """The drift reason for one room, `RUNNING`, or None when it is as we left it."""
+    try:
+        info = await client.room_info(room_id)
+    except NotFoundError:
+        return DELETED
+    if info.disabled:
+        return DISABLED
+    if info.status == "CLOSED":
+        return CLOSED
+    return "RUNNING" if info.status == "RUNNING" else None
+
+
+async def refresh(
+    client: RoomApi, state: State, parallelism: int = DEFAULT_PARALLELISM
+) -> RefreshResult:
+    """Read each managed room of `state` back; what drifted and what is running."""
+    limit = asyncio.Semaphore(max(1, parallelism))
+
+    async def check(name: str, room_id: str) -> tuple[str, str | None]:
+        async with limit:
+            return name, await room_condition(client, room_id)
+
+    rooms = sorted(state.rooms.items())
+    found = await asyncio.gather(*(check(n, r.room_id) for n, r in rooms))
+    result = RefreshResult()
+    for name, condition in found:
+        if condition == "RUNNING":
+            result.running.add(name)
+        elif condition is not None:
+            result.drift[name] = condition
+    return result

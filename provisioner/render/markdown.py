@@ -1,0 +1,276 @@
+"""The plan as a pull-request comment: summary first, destructive changes loudly.
+
+Layout: a title with the closing line, a summary table, a warning naming whose
+join links stop working, the warnings, then one `<details>` section per room
+(destructive first), the users, and state-only work. Every piece of text from
+the files goes through `md()`, so `|`, `<`, `@` or a backtick in a description
+cannot break the table, inject HTML or ping someone. The comment never exceeds
+`LIMIT` characters: past the budget, changes are summarised, not listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from provisioner.plan import Action, Plan, RoomChange, UserChange
+from provisioner.render.text import closing_line, extra_lines, printable, shown
+
+LIMIT: Final = 60_000
+LINKS_BUDGET: Final = 12_000
+WARNINGS_BUDGET: Final = 6_000
+NOTE_BUDGET: Final = 6_000
+_ESCAPED: Final = "&<>|\\`*_[]~#@!"
+_TABLE: Final = str.maketrans({c: f"&#{ord(c)};" for c in _ESCAPED})
+_SYMBOL: Final = {
+    Action.CREATE: "\N{HEAVY PLUS SIGN}",
+    Action.REPLACE: "🔁",
+    Action.DELETE: "🗑️",
+    Action.UPDATE: "✏️",
+}
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One piece of the body that is either shown whole or summarised."""
+
+    label: str
+    text: str
+
+
+def md(text: str) -> str:
+    """Text safe inside markdown and HTML: every special character an entity."""
+    return printable(text).translate(_TABLE)
+
+
+def code(value: Any) -> str:
+    """A value as escaped inline code (JSON, control characters escaped)."""
+    return f"<code>{md(shown(value))}</code>"
+
+
+def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
+    """The PR comment for `plan`, at most `limit` characters."""
+    head = _head(plan)
+    tail = _tail(plan)
+    blocks = list(_blocks(plan))
+    budget = limit - len(head) - len(tail) - NOTE_BUDGET
+    shown_blocks = _fit(blocks, budget)
+    body = "".join(b.text for b in blocks[:shown_blocks])
+    note = _omitted(blocks[shown_blocks:], limit)
+    text = head + body + note + tail
+    if len(text) > limit:  # only with an absurdly small limit
+        cut = "\n\n_(truncated)_\n"
+        text = text[: limit - len(cut)] + cut
+    return text
+
+
+def _fit(blocks: Sequence[_Block], budget: int) -> int:
+    """How many blocks, from the first, fit in `budget` characters."""
+    used = 0
+    for count, block in enumerate(blocks):
+        used += len(block.text)
+        if used > budget:
+            return count
+    return len(blocks)
+
+
+def _head(plan: Plan) -> str:
+    summary = plan.summary()
+    s = summary
+    lines = [
+        f"## {closing_line(summary, plan.has_changes)}",
+        "",
+        "| | rooms | users |",
+        "|---|---:|---:|",
+        f"| {_SYMBOL[Action.CREATE]} create | {s.create} | {s.users_create} |",
+        f"| 🔁 replace (new links) | {s.replace} | |",
+        f"| ✏️ update | | {s.users_update} |",
+        f"| 🗑️ delete | {s.delete} | {s.users_delete} |",
+        f"| forget (left alone on the API) | {s.forget} | {s.users_forget} |",
+        f"| unchanged | {s.unchanged} | {s.users_unchanged} |",
+        "",
+        *[f"{line}\n" for line in extra_lines(summary) if line.startswith("Also")],
+        "",
+    ]
+    return "\n".join(lines) + _links(plan) + _warnings(plan)
+
+
+def _links(plan: Plan) -> str:
+    hurt = [c for c in plan.rooms if c.destructive and c.links_lost]
+    if not hurt:
+        return ""
+    people = len({p for c in hurt for p in c.links_lost})
+    lines = [
+        f"> [!WARNING]\n> ⚠️ **Join links stop working in {len(hurt)} "
+        f"room{'s' if len(hurt) != 1 else ''} for {people} "
+        f"participant{'s' if people != 1 else ''}.** They need their new links "
+        "after apply (`provisioner output`):"
+    ]
+    items = [
+        f"> - {_SYMBOL[c.action]} {c.action} **{md(c.name)}**: "
+        f"{md(', '.join(c.links_lost))}"
+        for c in hurt
+    ]
+    return _bounded(lines, items, LINKS_BUDGET, "> - … and {n} more rooms") + "\n"
+
+
+def _warnings(plan: Plan) -> str:
+    if not plan.warnings:
+        return ""
+    items = [f"- ⚠️ {md(w)}" for w in plan.warnings]
+    return (
+        _bounded(["### Warnings", ""], items, WARNINGS_BUDGET, "- … and {n} more")
+        + "\n"
+    )
+
+
+def _bounded(head: list[str], items: list[str], budget: int, more: str) -> str:
+    """`head` then as many `items` as fit in `budget`, then a count of the rest."""
+    lines = list(head)
+    used = sum(len(line) + 1 for line in lines)
+    for index, item in enumerate(items):
+        if used + len(item) + 1 > budget - 40:
+            lines.append(more.format(n=len(items) - index))
+            break
+        lines.append(item)
+        used += len(item) + 1
+    return "\n".join(lines) + "\n"
+
+
+def _blocks(plan: Plan) -> Iterator[_Block]:
+    destructive = [c for c in plan.room_changes() if c.destructive]
+    others = [c for c in plan.room_changes() if not c.destructive]
+    yield from _grouped("### ⚠️ Destructive changes", destructive, plan.on_replace)
+    yield from _grouped("### Other changes", others, plan.on_replace)
+    users = plan.user_changes()
+    for index, user in enumerate(users):
+        heading = "### Users\n\n| | user | changes |\n|---|---|---|\n"
+        text = (heading if index == 0 else "") + _user_row(user)
+        end = "\n" if index == len(users) - 1 else ""
+        yield _Block(f"{user.action} user {user.user_id}", text + end)
+
+
+def _grouped(
+    heading: str, changes: Sequence[RoomChange], on_replace: str
+) -> Iterator[_Block]:
+    for index, change in enumerate(changes):
+        text = _room_section(change, on_replace)
+        if index == 0:
+            text = f"{heading}\n\n{text}"
+        yield _Block(f"{change.action} {change.name}", text)
+
+
+def _room_section(change: RoomChange, on_replace: str) -> str:
+    lines = [
+        f"<details><summary>{_SYMBOL[change.action]} {change.action} "
+        f"<b>{md(change.name)}</b>{_summary_note(change)}</summary>",
+        "",
+        *[f"- {md(reason)}" for reason in change.reasons],
+    ]
+    if change.action is Action.REPLACE:
+        lines.append(f"- the old room {md(change.room_id or '')} will be {on_replace}d")
+    people = md(", ".join(change.links_lost))
+    if change.links_lost and change.destructive:
+        lines.append(f"- ⚠️ links of {people} stop working")
+    elif change.links_lost:
+        lines.append(f"- the old links of {people} already stopped working")
+    lines.extend(_field_table(change))
+    return "\n".join(lines) + "\n\n</details>\n\n"
+
+
+def _summary_note(change: RoomChange) -> str:
+    if change.forget_only:
+        return f" ({md(change.room_id or '')}, already gone: forget only)"
+    if change.action is Action.CREATE:
+        return ""
+    count = len(change.fields)
+    changed = f", {count} field{'s' if count != 1 else ''} changed" if count else ""
+    return f" ({md(change.room_id or '')}{changed})"
+
+
+def _field_table(change: RoomChange) -> Iterable[str]:
+    rows = [(md(f.path), code(f.before), code(f.after)) for f in change.fields]
+    if change.action is Action.CREATE and change.request is not None:
+        rows = [
+            (md(key), "", code(value))
+            for key, value in change.request.items()
+            if key != "participants"
+        ]
+        rows.append(("participants", "", _people(change.request["participants"])))
+    if not rows:
+        return []
+    return [
+        "",
+        "| field | before | after |",
+        "|---|---|---|",
+        *[f"| <code>{path}</code> | {old} | {new} |" for path, old, new in rows],
+    ]
+
+
+def _people(participants: Iterable[Any]) -> str:
+    return ", ".join(
+        md(str(p["user_id"])) + (" (admin)" if p.get("is_admin") else "")
+        for p in participants
+    )
+
+
+def _user_row(change: UserChange) -> str:
+    if change.forget_only:
+        what = "forgotten: left in Kaleyra, no longer managed"
+    elif change.fields:
+        what = "<br>".join(
+            f"{md(f.path)}: {code(f.before)} → {code(f.after)}" for f in change.fields
+        )
+    elif change.after is not None:
+        what = f"role {code(change.after['role'])}"
+    else:
+        what = "deleted from Kaleyra"
+    action = (
+        "forget" if change.forget_only else f"{_SYMBOL[change.action]} {change.action}"
+    )
+    return f"| {action} | {md(change.user_id)} | {what} |\n"
+
+
+def _tail(plan: Plan) -> str:
+    items = [
+        f"- ✏️ {md(f.name)}: record prevent_destroy {code(f.prevent_destroy)} "
+        "(state only)"
+        for f in plan.flags
+    ]
+    items += [
+        f"- 🗑️ {md(r.room_id)}, the old room of {md(r.name)}: {md(r.action)} "
+        "(an interrupted apply left it)"
+        for r in plan.retiring
+    ]
+    items += [
+        f"- ❓ {md(name)}: an interrupted create, reconciled first"
+        for name in plan.pending
+    ]
+    if not items:
+        return ""
+    return _bounded(
+        ["### State only, and work an interrupted apply left", ""],
+        items,
+        NOTE_BUDGET,
+        "- … and {n} more",
+    )
+
+
+def _omitted(blocks: Sequence[_Block], limit: int) -> str:
+    if not blocks:
+        return ""
+    counts: dict[str, int] = {}
+    for block in blocks:
+        kind = block.label.rsplit(" ", 1)[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    tally = ", ".join(f"{n:,} {kind}" for kind, n in counts.items())
+    head = [
+        f"> **{len(blocks):,} more changes are not shown** ({md(tally)}) to keep "
+        f"this comment under {limit:,} characters. Run `provisioner plan` for "
+        "the full plan.",
+        "",
+        "Not shown:",
+    ]
+    items = [f"- {md(b.label)}" for b in blocks]
+    return _bounded(head, items, NOTE_BUDGET, "- … and {n} more") + "\n"
