@@ -36,7 +36,7 @@ def run(*args: str) -> Result:
 def test_a_saved_plan_cannot_be_narrowed_at_apply(project: Project) -> None:
     assert run("plan", "--out", "plan.json").exit_code == 0
     result = run("apply", "plan.json", "--target", "standup")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "--target cannot change a saved plan; make a new plan with it" in (
         result.output
     )
@@ -144,7 +144,7 @@ def test_resolve_recreate_clears_the_intent(project: Project) -> None:
 
 def test_resolve_needs_exactly_one_choice(project: Project) -> None:
     result = run("state", "resolve", "standup")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "pass exactly one of --adopt ROOM_ID or --recreate" in result.output
 
 

@@ -350,7 +350,7 @@ def test_lock_timeouts_read_as_seconds(text: str, seconds: float) -> None:
 
 def test_a_bad_lock_timeout_is_a_usage_error(project: Path) -> None:
     result = run("state", "rm", "x", "--lock-timeout", "soon")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert (
         "Invalid value for '--lock-timeout': 'soon' is not a duration (use e.g. 0s, "
         "30s, 2m or plain seconds)"

@@ -171,7 +171,7 @@ def test_end_to_end_json_and_bad_format() -> None:
         "severity": "error",
     }
     usage = run_cli("validate", "--format", "xml", cwd=REPO)
-    assert usage.returncode == 2
+    assert usage.returncode == 1
     assert "Traceback" not in usage.stderr
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -14,17 +16,37 @@ from provisioner.errors import ProvisionerError
 EXIT_ERROR = 1
 
 
+@contextmanager
+def _usage_errors_exit_1() -> Iterator[None]:
+    # Exit 2 means "changes" with --detailed-exitcode (Terraform's convention):
+    # a mistyped flag in CI must not pass for a plan with changes.
+    try:
+        yield
+    except click.UsageError as exc:
+        # exit_code is a ClassVar in click's stubs; only this instance differs.
+        setattr(exc, "exit_code", EXIT_ERROR)  # noqa: B010
+        raise
+
+
 class Group(click.Group):
-    """A click group that turns our errors into one line and exit 1."""
+    """A click group that turns our errors into one line and exit 1.
+
+    Usage errors exit 1 as well; subgroups made with `@cli.group()` share this.
+    """
+
+    group_class = type
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with _usage_errors_exit_1():
+            return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _usage_errors_exit_1():
+                return super().invoke(ctx)
         except ProvisionerError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_ERROR)
-        except click.exceptions.UsageError:
-            raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)

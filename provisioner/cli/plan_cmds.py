@@ -101,23 +101,7 @@ def _state_warnings(settings: Settings) -> tuple[str, ...]:
     return (warning,) if warning else ()
 
 
-class _Exit1OnUsageError(click.Command):
-    """A command whose usage errors exit 1, not click's 2.
-
-    With --detailed-exitcode, 2 means "changes": a typo in CI must not pass for
-    a plan with changes (Terraform exits 1 on every error).
-    """
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            # exit_code is a ClassVar in click's stubs; this one error differs.
-            setattr(exc, "exit_code", 1)  # noqa: B010
-            raise
-
-
-@cli.command("plan", cls=_Exit1OnUsageError)
+@cli.command("plan")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--out",
