@@ -111,13 +111,20 @@ def canonical_request(name: str, room: Mapping[str, Any]) -> dict[str, Any]:
     request: dict[str, Any] = {}
     for spec in rules.ROOM_FIELDS:
         if spec.name in room:
-            request[spec.sent_as] = room[spec.name]
+            request[spec.sent_as] = _typed(spec, room[spec.name])
         elif spec.default is not rules.UNSET:
             request[spec.sent_as] = spec.default
     request.setdefault("description", name)
     participants = [canonical_participant(p) for p in room["participants"]]
     request["participants"] = sorted(participants, key=lambda p: str(p["user_id"]))
     return dict(sorted(request.items()))
+
+
+def _typed(spec: rules.Field, value: Any) -> Any:
+    # JSON Schema counts 3600.0 as an integer; the API wants 3600.
+    if spec.type == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def fingerprint(request: Mapping[str, Any]) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from provisioner import rules
-from provisioner.model import fingerprint, room_spec
+from provisioner.model import canonical_request, fingerprint, room_spec
 
 TERSE = """
 rooms:
@@ -126,3 +126,11 @@ def test_a_change_of_meaning_changes_the_fingerprint() -> None:
     changed = TERSE.replace("wb_pen: true", "wb_pen: false")
     assert spec_of(changed).fingerprint != base
     assert fingerprint({**expected_request(), "live": True}) != base
+
+
+def test_an_integer_written_as_a_float_is_sent_as_an_integer() -> None:
+    people = [{"user_id": "alice"}, {"user_id": "bob"}]
+    as_float = canonical_request("r", {"duration": 3600.0, "participants": people})
+    as_int = canonical_request("r", {"duration": 3600, "participants": people})
+    assert as_float == as_int
+    assert type(as_float["duration"]) is int
