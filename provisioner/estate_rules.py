@@ -106,7 +106,7 @@ def _managed_and_external(
             message = f"also listed in external_users at {listed}"
             problems.append(user.doc.problem(("users", user_id), message, key=True))
         for doc, index in external[user_id]:
-            message = f"'{user_id}' is also declared in users at {declared}"
+            message = f"{user_id!r} is also declared in users at {declared}"
             problems.append(doc.problem(("external_users", index), message))
     return problems
 
@@ -124,7 +124,7 @@ def _shared_descriptions(rooms: Sequence[Room]) -> list[Problem]:
     for sharing in by_description.values():
         for room in sharing if len(sharing) > 1 else ():
             others = [
-                f"'{other.name}' ({where(other.doc, ('rooms', other.name))})"
+                f"{other.name!r} ({where(other.doc, ('rooms', other.name))})"
                 for other in sharing
                 if other is not room
             ]
@@ -168,7 +168,7 @@ def _room_problems(
         path = ("rooms", room.name, "participants", index, "user_id")
         if user_id in first_seen:
             earlier = f"participants[{first_seen[user_id]}]"
-            message = f"'{user_id}' is already a participant ({earlier})"
+            message = f"{user_id!r} is already a participant ({earlier})"
             problems.append(room.problem(path, message))
             continue
         first_seen[user_id] = index
@@ -186,17 +186,17 @@ def _unknown_user(
     user_id: str, roles: Mapping[str, Any], external: Mapping[str, Any]
 ) -> str:
     message = (
-        f"unknown user '{user_id}': declare it under users or list it in external_users"
+        f"unknown user {user_id!r}: declare it under users or list it in external_users"
     )
     close = difflib.get_close_matches(user_id, [*roles, *external], 1)
-    return message + (f" (did you mean {close[0]}?)" if close else "")
+    return message + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 def _initiator(room: Room, participants: Mapping[str, int]) -> list[Problem]:
     alias = room.merged.get("initiator_alias")
     if not isinstance(alias, str) or alias in participants:
         return []
-    message = f"'{alias}' is not a participant of room '{room.name}'"
+    message = f"{alias!r} is not a participant of room {room.name!r}"
     return [room.problem(room.field_path("initiator_alias"), message)]
 
 
@@ -213,7 +213,7 @@ def _plus(
         return []
     message = (
         f"a room needs at least one {rules.PLUS_ROLE} participant, "
-        f"and none of {', '.join(user_ids)} is one"
+        f"and none of {', '.join(map(repr, user_ids))} is one"
     )
     return [room.problem(("rooms", room.name, "participants"), message, key=True)]
 

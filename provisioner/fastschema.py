@@ -9,6 +9,7 @@ to jsonschema's verdict, so the two cannot drift apart silently.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -63,6 +64,18 @@ _TYPES: dict[str, Check] = {
     "number": _is_number,
     "null": lambda value: value is None,
 }
+
+
+@functools.cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` as JSON Schema means it: a final `$` is the very end of the text.
+
+    In Python `$` also matches before a trailing newline, so `'alice\\n'` would
+    pass `^[A-Za-z0-9._-]{1,128}$`.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
 
 
 def _always(value: Any) -> bool:
@@ -203,7 +216,7 @@ def _array(schema: Mapping[str, Any], ref: Callable[[str], Check]) -> list[Check
 def _scalar(schema: Mapping[str, Any]) -> list[Check]:
     checks: list[Check] = []
     if "pattern" in schema:
-        regex = re.compile(schema["pattern"])
+        regex = ecma_regex(schema["pattern"])
         checks.append(
             lambda value: not isinstance(value, str) or regex.search(value) is not None
         )

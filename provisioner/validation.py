@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import Problem
-from provisioner.fastschema import compile_schema
+from provisioner.fastschema import compile_schema, ecma_regex
 from provisioner.yamlio import Document
 from provisioner.yamlpath import PathKey, format_path
 
@@ -50,12 +50,8 @@ class SchemaCheck:
         self._validator: jsonschema.Draft202012Validator | None = None
 
     def _explainer(self) -> jsonschema.Draft202012Validator:
-        # Imported on first use: a valid estate never needs it, and it is slow
-        # to import.
         if self._validator is None:
-            import jsonschema
-
-            self._validator = jsonschema.Draft202012Validator(self._schema)
+            self._validator = explainer(self._schema)
         return self._validator
 
     def findings(self, doc: Document) -> list[Finding]:
@@ -74,6 +70,25 @@ class SchemaCheck:
                     values_seen.add(path)
                 found.append(_finding(doc, path, keyed, error))
         return _unique(found)
+
+
+def explainer(schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
+    """jsonschema's Draft 2020-12 validator, reading `pattern` as ECMA-262 does."""
+    # Imported on first use: a valid estate never needs it, and it is slow to
+    # import.
+    import jsonschema
+
+    def pattern(
+        validator: Any, expected: str, instance: Any, schema: Any
+    ) -> Iterator[jsonschema.ValidationError]:
+        if isinstance(instance, str) and not ecma_regex(expected).search(instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {expected}")
+
+    extended = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {"pattern": pattern}
+    )
+    checker: jsonschema.Draft202012Validator = extended(schema)
+    return checker
 
 
 def unshadowed(earlier: Iterable[Problem], later: Iterable[Problem]) -> list[Problem]:
@@ -148,9 +163,9 @@ def _finding(doc: Document, path: PathKey, keyed: bool, error: _Error) -> Findin
         message = f"{title} {describe(error.value)} must match {error.expected}"
         return _at(doc, path, path[:-1], message, key=True)
     if error.keyword == "required":
-        return _at(doc, path[:-1], path[:-1], f"missing required key '{path[-1]}'")
+        return _at(doc, path[:-1], path[:-1], f"missing required key {path[-1]!r}")
     if keyed:
-        message = f"unknown key '{path[-1]}'" + _suggest(path[-1], error.schema)
+        message = f"unknown key {path[-1]!r}" + _suggest(path[-1], error.schema)
         return _at(doc, path, path[:-1], message, key=True)
     on_key = error.keyword == "not" and bool(path) and isinstance(path[-1], str)
     return _at(doc, path, path, _value_message(doc, path, error), key=on_key)

@@ -20,7 +20,7 @@ _TAG = "tag:yaml.org,2002:"
 STR_TAG, MERGE_TAG = _TAG + "str", _TAG + "merge"
 MAP_TAG, SEQ_TAG = _TAG + "map", _TAG + "seq"
 INT_TAG, FLOAT_TAG = _TAG + "int", _TAG + "float"
-_OCTAL = re.compile(r"[-+]?0[0-7_]+$")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
 
 
 class AliasBombError(Exception):
@@ -112,7 +112,7 @@ class Builder:
     def duplicate(self, node: MappingNode, again: Node) -> None:
         first = next(k for k, _ in node.value if k.value == again.value)
         lines = f"lines {first.start_mark.line + 1} and {again.start_mark.line + 1}"
-        self.issue(again, node, f"duplicate key '{again.value}' ({lines})")
+        self.issue(again, node, f"duplicate key {again.value!r} ({lines})")
 
     def merge(self, owner: MappingNode, result: dict[str, Any], merge: Node) -> None:
         sources = merge.value if type(merge) is SequenceNode else [merge]
@@ -134,7 +134,7 @@ class Builder:
         try:
             value = maker(node)
         except (ValueError, KeyError, TypeError, OverflowError):
-            self.issue(node, node, f"cannot read {node.value} as {short_tag(tag)}")
+            self.issue(node, node, f"cannot read {node.value!r} as {short_tag(tag)}")
             return None
         if tag in (INT_TAG, FLOAT_TAG):
             self.surprise(node, value)
@@ -163,4 +163,4 @@ def short_tag(tag: str) -> str:
 
 def tag_is_octal(node: ScalarNode) -> bool:
     """Whether an int scalar is written with a leading zero (octal in YAML 1.1)."""
-    return node.tag == INT_TAG and _OCTAL.match(str(node.value)) is not None
+    return node.tag == INT_TAG and _OCTAL.fullmatch(str(node.value)) is not None

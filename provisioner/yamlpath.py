@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 PathKey = tuple[str | int, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+$")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def format_path(path: PathKey) -> str:
@@ -22,7 +22,7 @@ def format_path(path: PathKey) -> str:
     for step in path:
         if isinstance(step, int):
             parts.append(f"[{step}]")
-        elif _PLAIN_KEY.match(step):
+        elif _PLAIN_KEY.fullmatch(step):
             parts.append(f".{step}" if parts else step)
         else:
             parts.append(f"[{step!r}]")

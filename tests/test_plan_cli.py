@@ -10,7 +10,7 @@ import dataclasses
 import io
 import json
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ import provisioner.cli.plan_cmds as plan_cmds
 from provisioner.cli import cli
 from provisioner.config import Estate, Settings
 from provisioner.errors import Problem
+from provisioner.plan import Plan
 from provisioner.planfile import check_fresh, load_plan
 from provisioner.state.document import State
 from provisioner.state.local import LocalBackend
@@ -48,6 +49,7 @@ class Project:
         self.settings = Settings(root=root, rooms_dir=root / "rooms", state=STATE)
         self.estate = Estate(rooms=dict(ROOMS), users=dict(USERS))
         self.refreshed: list[State] = []
+        self.checked: list[tuple[Plan, frozenset[str]]] = []
         self.drift: dict[str, str] = {}
         self.running: frozenset[str] = frozenset()
 
@@ -57,6 +59,11 @@ class Project:
     def applied(self) -> State:
         """A state matching the estate exactly, as after an apply."""
         return self.save(state(list(ROOMS.values()), list(USERS.values())))
+
+    def check_users(
+        self, settings: Settings, plan: Plan, external: Collection[str]
+    ) -> None:
+        self.checked.append((plan, frozenset(external)))
 
     def refresh(
         self, settings: Settings, current: State
@@ -71,7 +78,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.setattr(plan_cmds, "load_settings", lambda root: result.settings)
     monkeypatch.setattr(plan_cmds, "load_estate", lambda settings: result.estate)
     monkeypatch.setattr(plan_cmds, "refresh_state", result.refresh)
-    monkeypatch.setattr(plan_cmds, "tracked_by_git", lambda root, location: False)
+    monkeypatch.setattr(plan_cmds, "check_users", result.check_users)
     monkeypatch.delenv("KALEYRA_API_KEY", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -226,40 +233,21 @@ def test_the_sandbox_warns_about_recording(project: Project) -> None:
     assert "Warning" not in plan().stdout
 
 
-def test_a_state_file_tracked_by_git_is_warned_about(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(plan_cmds, "tracked_by_git", lambda root, location: True)
-    assert plan().stdout.splitlines()[0] == (
-        "Warning: the state file rooms.state.json is tracked by git, and it holds "
-        "join links anyone can use: git rm --cached rooms.state.json and add it "
-        "to .gitignore"
-    )
-
-
 def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        check=True,
-        capture_output=True,
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+def test_a_state_file_tracked_by_git_is_warned_about(project: Project) -> None:
+    project.applied()
+    assert "Warning" not in plan().stdout  # not a repository
+    git(project.root, "init", "-q")
+    assert "Warning" not in plan().stdout  # untracked
+    git(project.root, "add", "-f", STATE)
+    assert plan().stdout.splitlines()[0] == (
+        "Warning: rooms.state.json is tracked by git, but it holds join links "
+        "(bearer secrets): run `git rm --cached rooms.state.json` and add it to "
+        ".gitignore"
     )
-
-
-def test_tracked_by_git_asks_git(tmp_path: Path) -> None:
-    assert plan_cmds.tracked_by_git(tmp_path, STATE) is False  # not a repository
-    git(tmp_path, "init", "-q")
-    (tmp_path / STATE).write_text("{}")
-    assert plan_cmds.tracked_by_git(tmp_path, STATE) is False  # untracked
-    git(tmp_path, "add", "-f", STATE)
-    assert plan_cmds.tracked_by_git(tmp_path, STATE) is True
-    assert plan_cmds.tracked_by_git(tmp_path, "postgresql://db/x") is False
-
-
-def test_tracked_by_git_tolerates_no_git(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    assert plan_cmds.tracked_by_git(tmp_path, STATE) is False
 
 
 def test_refresh_is_on_when_the_key_is_set(project: Project) -> None:
@@ -286,6 +274,18 @@ def test_refresh_flag_and_default(
 ) -> None:
     plan(*args, env=env)
     assert bool(project.refreshed) is called
+    assert bool(project.checked) is called
+
+
+def test_with_refresh_the_users_are_checked_against_the_api(project: Project) -> None:
+    project.estate = dataclasses.replace(
+        project.estate, external_users=frozenset({"frontdesk"})
+    )
+    result = plan("--refresh")
+    assert result.exit_code == 0
+    [(checked, external)] = project.checked
+    assert [c.name for c in checked.room_changes()] == ["clinic", "standup"]
+    assert external == {"frontdesk"}
 
 
 def test_running_rooms_are_not_replaced_without_force(project: Project) -> None:

@@ -174,3 +174,25 @@ def test_a_room_in_a_call_is_not_replaced_without_force(
     assert "  -/+ standup" in result.stdout
     forced = project.cli("plan", "--detailed-exitcode", "--force")
     assert forced.returncode == 2, text_of(forced)
+
+
+def test_a_missing_external_user_fails_the_plan(
+    project: Project, emulator: Any
+) -> None:
+    text = STANDUP.replace(
+        "  bob: {role: basic}\n", "  bob: {role: basic}\nexternal_users: [frontdesk]\n"
+    )
+    text += "  lobby:\n    participants: [{user_id: alice}, {user_id: frontdesk}]\n"
+    (project.root / "rooms" / "team.yaml").write_text(text)
+    result = project.cli("plan", "--detailed-exitcode")
+    assert result.returncode == 1, text_of(result)
+    assert "  + lobby" in result.stdout
+    assert result.stderr == (
+        "Error: pre-flight: user frontdesk does not exist in Kaleyra (create them, "
+        "or fix external_users and the rooms); nothing was changed\n"
+    )
+    emulator.add_user("frontdesk", "basic")
+    found = project.cli("plan", "--detailed-exitcode")
+    assert found.returncode == 2, text_of(found)
+    offline = project.cli("plan", "--no-refresh", "--detailed-exitcode")
+    assert offline.returncode == 2, text_of(offline)

@@ -153,7 +153,7 @@ def test_end_to_end_invalid_estate_reports_and_exits_1() -> None:
     assert result.stdout.splitlines() == [
         "rooms/a.yaml:6:48: rooms.standup.participants[1].user_id: unknown user "
         "'bobby': declare it under users or list it in external_users "
-        "(did you mean bob?)"
+        "(did you mean 'bob'?)"
     ]
     assert result.stderr == "1 problem in 1 file.\n"
 

@@ -123,6 +123,10 @@ EXPECTED: dict[str, list[str]] = {
         "rooms/a.yaml:6:48: rooms.standup.participants[1].user_id: expected a "
         "user id matching ^[A-Za-z0-9._-]{1,128}$, got 'bob smith'"
     ],
+    "id-with-newline": [
+        "rooms/a.yaml:7:18: rooms.standup.participants[0].user_id: expected a "
+        "user id matching ^[A-Za-z0-9._-]{1,128}$, got 'alice\\n'"
+    ],
     "bad-role": [
         "rooms/a.yaml:3:15: users.bob.role: expected basic or plus, got 'admin'"
     ],
@@ -148,7 +152,7 @@ EXPECTED: dict[str, list[str]] = {
     "unknown-user": [
         "rooms/a.yaml:6:48: rooms.standup.participants[1].user_id: unknown user "
         "'bobby': declare it under users or list it in external_users "
-        "(did you mean bob?)"
+        "(did you mean 'bob'?)"
     ],
     "user-declared-twice": [
         "rooms/a.yaml:3:3: users.bob: also declared at rooms/b.yaml:2:3",
@@ -162,7 +166,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "no-plus-participant": [
         "rooms/a.yaml:6:5: rooms.standup.participants: a room needs at least one "
-        "plus participant, and none of alice, bob is one"
+        "plus participant, and none of 'alice', 'bob' is one"
     ],
     "duplicate-participant": [
         "rooms/a.yaml:6:64: rooms.standup.participants[2].user_id: 'alice' is "

@@ -161,9 +161,9 @@ def test_invalid_utf8_points_at_the_byte(tmp_path: Path) -> None:
         ("a: !!binary aGk=\n", "a.yaml:1:4: a: unsupported tag !!binary"),
         ("a: !!set {x}\n", "a.yaml:1:4: a: unsupported tag !!set"),
         ("a: !mine 1\n", "a.yaml:1:4: a: unsupported tag !mine"),
-        ("a: !!int abc\n", "a.yaml:1:4: a: cannot read abc as !!int"),
-        ("a: !!bool maybe\n", "a.yaml:1:4: a: cannot read maybe as !!bool"),
-        ("a: 2024-13-45\n", "a.yaml:1:4: a: cannot read 2024-13-45 as !!timestamp"),
+        ("a: !!int abc\n", "a.yaml:1:4: a: cannot read 'abc' as !!int"),
+        ("a: !!bool maybe\n", "a.yaml:1:4: a: cannot read 'maybe' as !!bool"),
+        ("a: 2024-13-45\n", "a.yaml:1:4: a: cannot read '2024-13-45' as !!timestamp"),
         ("? [a]\n: 1\n", "a.yaml:1:3: keys must be plain text"),
     ],
 )

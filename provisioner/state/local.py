@@ -20,15 +20,26 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from provisioner.errors import StateError
 from provisioner.state.document import STATE_VERSION, Op, State
+from provisioner.state.files import (
+    FILE_MODE,
+    atomic_write,
+    beside,
+    fsync_dir,
+    read_bytes,
+    signature,
+    size_of,
+    truncate_quietly,
+    write_all,
+)
 from provisioner.state.journal import Replay, encode_line, replay
-from provisioner.state.lock import FILE_MODE, FileLock, LockOwner
+from provisioner.state.lock import FileLock, LockOwner
 
 
 @dataclass(frozen=True)
@@ -46,9 +57,9 @@ class LocalBackend:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.journal_path = _beside(path, ".journal")
-        self.backup_path = _beside(path, ".backup")
-        self.lock_path = _beside(path, ".lock")
+        self.journal_path = beside(path, ".journal")
+        self.backup_path = beside(path, ".backup")
+        self.lock_path = beside(path, ".lock")
         self.previous_holder: LockOwner | None = None
         """The interrupted run found holding the lock by the last `lock()`."""
         self._disk: _Disk | None = None
@@ -81,9 +92,9 @@ class LocalBackend:
             raise self._fail(f"invalid state operation: {exc}") from None
         data = encode_line(state.serial, state.lineage, ops_text)
         try:
-            _write_all(fd, data)
+            write_all(fd, data)
         except OSError as exc:
-            _truncate_quietly(fd, size)
+            truncate_quietly(fd, size)
             reason = f"{self.journal_path}: cannot append ({exc.strerror})"
             raise self._fail(reason) from None
         size += len(data)
@@ -97,15 +108,15 @@ class LocalBackend:
         self._check_unmoved()
         text = json.dumps(document(state), indent=2, sort_keys=True) + "\n"
         if self.path.exists():
-            _atomic_write(self.backup_path, _read_bytes(self.path))
-        _atomic_write(self.path, text.encode())
+            atomic_write(self.backup_path, read_bytes(self.path))
+        atomic_write(self.path, text.encode())
         self._close_journal()
         try:
             self.journal_path.unlink(missing_ok=True)
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         except OSError as exc:
             raise StateError(f"{self.journal_path}: cannot remove ({exc})") from None
-        self._disk = _Disk(_signature(self.path), 0, 0, state.serial)
+        self._disk = _Disk(signature(self.path), 0, 0, state.serial)
 
     @contextmanager
     def lock(self, command: str, timeout: float) -> Iterator[None]:
@@ -128,14 +139,14 @@ class LocalBackend:
         # A compaction may rename the document while we read it without the
         # lock (plan takes none): retry until the document held still.
         for _ in range(5):
-            before = _signature(self.path)
+            before = signature(self.path)
             try:
                 state, found = self._load_once()
             except StateError:
-                if _signature(self.path) == before:
+                if signature(self.path) == before:
                     raise
                 continue
-            if _signature(self.path) == before:
+            if signature(self.path) == before:
                 disk = _Disk(before, found.size, found.end, state.serial)
                 return state, disk
         raise StateError(f"{self.path}: the state kept changing while being read")
@@ -182,7 +193,7 @@ class LocalBackend:
 
     def _check_unmoved(self) -> None:
         disk = self._disk_now()
-        if _signature(self.path) != disk.document or _size(self.journal_path) != (
+        if signature(self.path) != disk.document or size_of(self.journal_path) != (
             disk.journal_size
         ):
             raise StateError(
@@ -206,7 +217,7 @@ class LocalBackend:
                 os.ftruncate(fd, disk.journal_end)  # cut the torn last line
                 os.fsync(fd)
             if not existed:
-                _fsync_dir(self.path.parent)
+                fsync_dir(self.path.parent)
         except OSError as exc:
             raise StateError(f"{self.journal_path}: cannot open ({exc})") from None
         self._disk = _Disk(
@@ -238,12 +249,8 @@ def _shallow(records: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: vars(record) for name, record in records.items()}
 
 
-def _beside(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
-
-
 def _parse_document(path: Path) -> State:
-    data = _read_bytes(path)
+    data = read_bytes(path)
     hint = "it was not changed; repair it or restore it from its .backup"
     if not data or data.isspace():
         raise StateError(f"{path}: the state file is empty (truncated?); {hint}")
@@ -257,64 +264,3 @@ def _parse_document(path: Path) -> State:
             f"line {exc.lineno} column {exc.colno}; {hint}"
         ) from None
     return State.from_dict(parsed, source=str(path))
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise StateError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-    os.fsync(fd)
-
-
-def _truncate_quietly(fd: int, size: int) -> None:
-    # Best effort: a torn line left at the end is ignored by the next read anyway.
-    with suppress(OSError):
-        os.ftruncate(fd, size)
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Replace `target` with `data`: temp file (0600), fsync, rename, fsync dir."""
-    temp = _beside(target, ".tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        try:
-            os.fchmod(fd, FILE_MODE)
-            _write_all(fd, data)
-        finally:
-            os.close(fd)
-        os.replace(temp, target)
-        _fsync_dir(target.parent)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise StateError(f"{target}: cannot write ({exc.strerror})") from None
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -30,11 +30,11 @@ from typing import Any, Final
 
 from provisioner.errors import StateError, StateLockedError
 from provisioner.state.document import utc_now
+from provisioner.state.files import FILE_MODE
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
-FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
