@@ -42,11 +42,22 @@ def test_a_saved_plan_cannot_be_narrowed_at_apply(project: Project) -> None:
     )
 
 
-def test_a_file_that_is_not_a_plan_is_not_taken_for_one(project: Project) -> None:
+def test_a_file_that_is_not_a_plan_is_refused(project: Project) -> None:
     (project.root / "notes.json").write_text("{}")
     result = run("apply", "notes.json", "--auto-approve")
-    assert result.exit_code != 0
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: notes.json: not a usable plan (not a provisioner plan)\n"
+    )
     assert project.room_ids() == {}
+
+
+def test_a_missing_argument_is_refused(project: Project) -> None:
+    result = run("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: plan.json: no such project folder or saved plan"
+    )
 
 
 def test_nothing_to_do_exits_zero(project: Project) -> None:

@@ -264,17 +264,33 @@ def test_a_sustained_rate_limit_slows_the_run_but_fails_nothing(
 def test_operations_still_in_flight_after_the_grace_are_cancelled(
     tmp_path: Path,
 ) -> None:
-    rig = Rig(tmp_path, {"latency_ms": 1000})  # pre-flight takes 1 s, creates 1 s
-    rooms = [spec(f"room-{i}") for i in range(4)]
+    rig = Rig(tmp_path, {"latency_ms": 2000})
+    rooms = [spec(f"room-{i}") for i in range(6)]
     options = ApplyOptions(parallelism=2, grace=0.2, reconcile_delay=0)
-    timer = threading.Timer(1.3, os.kill, (os.getpid(), signal.SIGTERM))
-    timer.start()
-    started = time.monotonic()
+    signalled: list[float] = []
+
+    def stop_once_creates_are_in_flight() -> None:
+        # Requests are counted once answered: room-0 and room-1 are done, and
+        # room-2 and room-3 are being sent.
+        deadline = time.monotonic() + 10
+        while rig.requests(CREATE) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # room-2 and room-3 are waiting for their answers
+        signalled.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_once_creates_are_in_flight)
+    stopper.start()
     report = rig.apply(plan_of(*(create(r) for r in rooms)), options)
-    timer.join()
-    assert time.monotonic() - started < 1.9  # did not wait for the creates
+    stopper.join()
+    assert time.monotonic() - signalled[0] < 1.5  # did not wait for the creates
     assert report.interrupted == "SIGTERM"
-    assert [f.message for f in report.failures] == ["interrupted", "interrupted"]
-    assert report.not_done == ("room-2", "room-3")
+    assert report.counts.created == 2
+    assert sorted(f.subject for f in report.failures) == ["room-2", "room-3"]
+    assert {f.message for f in report.failures} == {"interrupted"}
+    assert report.not_done == ("room-4", "room-5")
     # The cancelled creates left their intents: the next run reconciles them.
-    assert sorted(rig.state().pending) == ["room-0", "room-1"]
+    assert sorted(rig.state().pending) == ["room-2", "room-3"]
+    assert "SIGTERM: starting nothing new; waiting up to 0.2s for the 2" in (
+        "".join(rig.lines)
+    )

@@ -91,10 +91,11 @@ def test_a_stop_signal_finishes_what_is_in_flight_and_records_it(
     project.write_rooms({n: ["alice", "bob"] for n in rooms})
     journal = project.state_path.with_name(project.state_path.name + ".journal")
     process = project.popen("apply", "--auto-approve", "--parallelism", "3")
-    deadline = time.monotonic() + 10
-    while not journal.exists() and time.monotonic() < deadline:
-        time.sleep(0.005)
-    time.sleep(0.5)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (
+        journal.exists() and project.state()["rooms"]
+    ):
+        time.sleep(0.02)  # until the first room is recorded
     process.send_signal(signum)
     sent = time.monotonic()
     _, stderr = process.communicate(timeout=15)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +240,41 @@ def test_a_room_that_starts_running_after_planning_is_refused_at_apply(
     ) in result.stderr
     assert busy in {r["room_id"] for r in live_rooms(emulator)}
     assert project.room_ids()["desk"] == busy
+
+
+def answer_on_a_terminal(project: Project, answer: str) -> tuple[int, str]:
+    """Run `apply` with a pseudo-terminal as stdin and type `answer`."""
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "provisioner", "apply"],
+            cwd=project.root,
+            env=project.env(),
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        os.write(leader, f"{answer}\n".encode())
+        output, _ = process.communicate(timeout=30)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    return process.returncode, output
+
+
+@pytest.mark.parametrize("answer", ["yes", "no", "y"])
+def test_apply_asks_on_a_terminal_and_only_yes_proceeds(
+    project: Project, answer: str
+) -> None:
+    code, output = answer_on_a_terminal(project, answer)
+    assert (
+        "Do you want to perform these actions? Only 'yes' will be accepted: " in output
+    )
+    if answer == "yes":
+        assert code == 0, output
+        assert sorted(project.room_ids()) == ["desk", "standup"]
+    else:
+        assert code == 1, output
+        assert "Error: apply cancelled; nothing was changed" in output
+        assert project.room_ids() == {}

@@ -171,7 +171,7 @@ def _on_signal(ctx: Context, name: str) -> None:
     ctx.stopper.stop(f"interrupted by {name}")
     grace = ctx.options.grace
     ctx.ledger.note(
-        f"{name}: starting nothing new; waiting up to {grace:.0f}s for the "
+        f"{name}: starting nothing new; waiting up to {grace:g}s for the "
         f"{len(ctx.inflight)} operation(s) in flight"
     )
     loop.call_later(grace, _cancel_inflight, ctx)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import os
 import shutil
 import sys
@@ -31,7 +30,7 @@ from provisioner.cli.options import lock_timeout_option
 from provisioner.config import Estate, Settings, load_estate, load_settings
 from provisioner.errors import ProvisionerError
 from provisioner.kaleyra import ApiKey
-from provisioner.planfile import KIND, check_fresh, load_plan
+from provisioner.planfile import check_fresh, load_plan
 from provisioner.planner import PlanRequest, build_plan, policy
 from provisioner.progress import Progress
 from provisioner.refresh import RefreshResult, refresh
@@ -42,17 +41,6 @@ from provisioner.state.document import State, StateBackend
 
 PROMPT = "Do you want to perform these actions? Only 'yes' will be accepted"
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
-
-
-def is_saved_plan(source: Path) -> bool:
-    """True when `source` is a file holding a saved plan (its format marker)."""
-    if not source.is_file():
-        return False
-    try:
-        head = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    return isinstance(head, dict) and head.get("kind") == KIND
 
 
 def make_progress() -> Progress:
@@ -264,7 +252,13 @@ def apply_command(
         force=force,
         reconcile_delay=reconcile_delay_from_env(),
     )
-    if is_saved_plan(source):
+    if not source.exists():
+        raise ProvisionerError(
+            f"{source}: no such project folder or saved plan "
+            "(apply takes a folder holding provisioner.yaml, or a file written by "
+            "provisioner plan --out)"
+        )
+    if source.is_file():
         planning = {
             "--target": target,
             "--replace": replace,
