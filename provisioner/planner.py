@@ -39,12 +39,17 @@ def build_plan(
     *,
     drift: Mapping[str, str] | None = None,
     warnings: Collection[str] = (),
+    users_gone: Collection[str] = (),
 ) -> Plan:
-    """The plan for `estate` against `state`; safety is checked separately."""
+    """The plan for `estate` against `state`; safety is checked separately.
+
+    `users_gone` are managed users refresh found missing on the API: they are
+    planned as creates, as if the state had never recorded them.
+    """
     plan = diff(
         estate.rooms,
         estate.users,
-        state,
+        _without_users(state, users_gone),
         replace=request.replace,
         targets=request.targets,
         drift=drift,
@@ -55,6 +60,7 @@ def build_plan(
         kept = {c.name for c in plan.rooms if c.action is not Action.DELETE}
         rooms = {n: spec for n, spec in estate.rooms.items() if n in kept}
         warnings = (*warnings, *sandbox_warnings(rooms))
+    warnings = (*warnings, *_recreated_users(plan, users_gone))
     return dataclasses.replace(
         plan,
         warnings=(*plan.warnings, *warnings),
@@ -68,6 +74,22 @@ def build_plan(
             force=request.force,
         ),
     )
+
+
+def _without_users(state: State, gone: Collection[str]) -> State:
+    """A view of `state` (sharing its records) that has forgotten `gone` users."""
+    if not gone:
+        return state
+    kept = {u: r for u, r in state.users.items() if u not in gone}
+    return dataclasses.replace(state, users=kept)
+
+
+def _recreated_users(plan: Plan, gone: Collection[str]) -> list[str]:
+    return [
+        f"user {c.user_id} was deleted outside the provisioner; apply creates it again"
+        for c in plan.users
+        if c.action is Action.CREATE and c.user_id in gone
+    ]
 
 
 def _desired_prints(plan: Plan) -> dict[str, str]:

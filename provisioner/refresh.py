@@ -3,7 +3,9 @@
 A room deleted, disabled or closed outside the provisioner is drift: the plan
 re-creates it and says why. A room whose call is in progress (`RUNNING`) is
 reported so that the plan refuses to replace or delete it without --force.
-Reads run concurrently, a bounded number at a time.
+A managed user deleted outside is drift too: the plan creates it again, so
+that an apply does not fail halfway on rooms that need it. Reads run
+concurrently, a bounded number at a time.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ CLOSED: Final = "closed outside the provisioner"
 
 @dataclass(frozen=True)
 class RefreshResult:
-    """Drifted rooms (name -> reason) and rooms with a call in progress."""
+    """Drifted rooms (name -> reason), running rooms, and managed users gone."""
 
     drift: dict[str, str] = field(default_factory=dict)
     running: set[str] = field(default_factory=set)
+    users_gone: set[str] = field(default_factory=set)
 
 
 async def room_condition(client: RoomApi, room_id: str) -> str | None:
@@ -46,16 +49,25 @@ async def room_condition(client: RoomApi, room_id: str) -> str | None:
 async def refresh(
     client: RoomApi, state: State, parallelism: int = DEFAULT_PARALLELISM
 ) -> RefreshResult:
-    """Read each managed room of `state` back; what drifted and what is running."""
+    """Read each managed room and user of `state` back: what drifted, what runs."""
     limit = asyncio.Semaphore(max(1, parallelism))
 
     async def check(name: str, room_id: str) -> tuple[str, str | None]:
         async with limit:
             return name, await room_condition(client, room_id)
 
+    async def exists(user_id: str) -> tuple[str, bool]:
+        async with limit:
+            try:
+                await client.get_user(user_id)
+            except NotFoundError:
+                return user_id, False
+            return user_id, True
+
     rooms = sorted(state.rooms.items())
     found = await asyncio.gather(*(check(n, r.room_id) for n, r in rooms))
-    result = RefreshResult()
+    users = await asyncio.gather(*(exists(u) for u in sorted(state.users)))
+    result = RefreshResult(users_gone={u for u, present in users if not present})
     for name, condition in found:
         if condition == "RUNNING":
             result.running.add(name)

@@ -67,9 +67,9 @@ class Project:
 
     def refresh(
         self, settings: Settings, current: State
-    ) -> tuple[Mapping[str, str], frozenset[str]]:
+    ) -> tuple[Mapping[str, str], frozenset[str], frozenset[str]]:
         self.refreshed.append(current)
-        return self.drift, self.running
+        return self.drift, self.running, frozenset()
 
 
 @pytest.fixture

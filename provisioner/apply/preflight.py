@@ -20,11 +20,15 @@ NOTHING_CHANGED = "nothing was changed"
 
 
 def planned_roles(plan: Plan) -> dict[str, str]:
-    """The role each user will have once the plan's user changes are made."""
+    """The role of each user the plan creates or updates, once it has.
+
+    An unchanged managed user is not taken on the state's word: it may have
+    been deleted outside the provisioner, so it is read from the API.
+    """
     return {
         change.user_id: str(change.after["role"])
         for change in plan.users
-        if change.action is not Action.DELETE
+        if change.action in (Action.CREATE, Action.UPDATE)
         and change.after
         and "role" in change.after
     }

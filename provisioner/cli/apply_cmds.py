@@ -91,7 +91,14 @@ async def _fresh_run(
     do_refresh, auto_approve = flags
     await run.recover()
     found = await _refreshed(run, do_refresh)
-    plan = build_plan(settings, estate, run.state, request, drift=found.drift)
+    plan = build_plan(
+        settings,
+        estate,
+        run.state,
+        request,
+        drift=found.drift,
+        users_gone=found.users_gone,
+    )
     click.echo(render(plan, "text"), nl=False)
     check_safety(plan, run.state, policy(settings, request, found.running))
     if not plan.has_changes:

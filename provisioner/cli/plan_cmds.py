@@ -36,6 +36,7 @@ from provisioner.state import open_backend
 from provisioner.state.document import State
 
 EXIT_CHANGES = 2
+Refreshed = tuple[Mapping[str, str], frozenset[str], frozenset[str]]
 
 
 def use_color(stream: IO[Any], environ: Mapping[str, str]) -> bool:
@@ -43,20 +44,18 @@ def use_color(stream: IO[Any], environ: Mapping[str, str]) -> bool:
     return not environ.get("NO_COLOR") and stream.isatty()
 
 
-def refresh_state(
-    settings: Settings, state: State
-) -> tuple[Mapping[str, str], frozenset[str]]:
-    """Read every managed room back: (drift reasons by name, RUNNING names)."""
+def refresh_state(settings: Settings, state: State) -> Refreshed:
+    """Read every managed room and user back: (drift, RUNNING rooms, users gone)."""
     # Imported here: the HTTP stack costs start-up time an offline plan skips.
     from provisioner.apply.connect import client_for, require_key
     from provisioner.refresh import refresh
 
     key = require_key("refresh (or pass --no-refresh)")
 
-    async def run() -> tuple[Mapping[str, str], frozenset[str]]:
+    async def run() -> Refreshed:
         async with client_for(settings, key) as client:
             result = await refresh(client, state)
-        return result.drift, frozenset(result.running)
+        return result.drift, frozenset(result.running), frozenset(result.users_gone)
 
     return asyncio.run(run())
 
@@ -198,7 +197,8 @@ def run_plan(
     state = open_backend(settings.state, settings.root).read()
     if refresh is None:
         refresh = bool(os.environ.get("KALEYRA_API_KEY"))
-    drift, running = refresh_state(settings, state) if refresh else ({}, frozenset())
+    nothing: Refreshed = ({}, frozenset(), frozenset())
+    drift, running, gone = refresh_state(settings, state) if refresh else nothing
     plan = build_plan(
         settings,
         estate,
@@ -206,6 +206,7 @@ def run_plan(
         request,
         drift=drift,
         warnings=_state_warnings(settings),
+        users_gone=gone,
     )
     color = fmt == "text" and use_color(sys.stdout, os.environ)
     click.echo(render(plan, fmt, color=color), nl=False, color=color)
