@@ -200,6 +200,25 @@ def test_an_unsafe_plan_is_shown_then_refused_and_not_saved(project: Project) ->
     assert plan("--allow-deletes").exit_code == 0
 
 
+def test_a_refused_markdown_plan_says_so_at_the_top(project: Project) -> None:
+    # The PR comment is stdout: without the reason there, a refused plan reads
+    # like one a reviewer could approve.
+    project.save(state([("standup", record(room("standup"), prevent_destroy=True))]))
+    project.estate = dataclasses.replace(project.estate, rooms={})
+    result = plan("--format", "markdown", "--detailed-exitcode")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:5] == [
+        "## Plan: 0 to create, 0 to replace, 1 to delete, 0 unchanged.",
+        "",
+        "> [!CAUTION]",
+        "> **Refused: apply would stop before any change.**",
+        "> - refusing to delete 1 room protected by prevent&#95;destroy: standup; "
+        "pass --allow-deletes",
+    ]
+    assert result.stderr.startswith("Error: refusing to delete 1 room")
+    assert "[!CAUTION]" not in plan("--format", "markdown", "--allow-deletes").stdout
+
+
 def test_targets_and_replace_reach_the_plan(project: Project) -> None:
     project.applied()
     result = plan("--target", "clin*", "--replace", "standup", "--format", "json")

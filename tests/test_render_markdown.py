@@ -11,7 +11,7 @@ from render_cases import TRICKY, every_change, no_change
 from provisioner.diff import diff
 from provisioner.plan import Plan
 from provisioner.render import render
-from provisioner.render.markdown import LIMIT, md, render_markdown
+from provisioner.render.markdown import LIMIT, md, render_markdown, render_refused
 
 
 def sections(text: str) -> list[str]:
@@ -134,3 +134,41 @@ def test_any_limit_is_honoured() -> None:
     plan = big_plan(300)
     for limit in (20_000, 30_000, LIMIT):
         assert len(render_markdown(plan, limit=limit)) <= limit
+
+
+def test_a_refused_plan_lists_every_reason_and_still_fits() -> None:
+    reasons = "\n".join(f"refusing rule {n} <b>" for n in range(3))
+    text = render_refused(every_change(), reasons)
+    assert text.startswith(
+        "## Plan: 1 to create, 1 to replace, 1 to delete, 2 unchanged.\n\n"
+        "> [!CAUTION]\n> **Refused: apply would stop before any change.**\n"
+        "> - refusing rule 0 &#60;b&#62;\n> - refusing rule 1 &#60;b&#62;\n"
+        "> - refusing rule 2 &#60;b&#62;\n\n| | rooms | users |\n"
+    )
+    huge = "\n".join(f"refusing {'x' * 80} {n}" for n in range(2_000))
+    assert len(render_refused(every_change(), huge, limit=20_000)) <= 20_000
+
+
+def test_only_replaced_rooms_promise_new_links() -> None:
+    plan = every_change()
+    assert "Replaced rooms get new links: hand them out after apply" in (
+        render_markdown(plan)
+    )
+    deletes_only = dataclasses.replace(
+        plan, rooms=tuple(c for c in plan.rooms if c.action.value != "replace")
+    )
+    text = render_markdown(deletes_only)
+    assert "> ⚠️ **Join links stop working in 1 room for 2 participants.**\n" in text
+    assert "hand them out" not in text
+
+
+def test_headings_say_what_the_sections_hold() -> None:
+    plan = every_change()
+    creates_only = dataclasses.replace(
+        plan, rooms=tuple(c for c in plan.rooms if c.action.value == "create")
+    )
+    assert "### Changes\n" in render_markdown(creates_only)
+    assert "### Other changes" not in render_markdown(creates_only)
+    text = render_markdown(plan)
+    assert "### State only (no API call)\n\n- ✏️ flagged" in text
+    assert "### Left by an interrupted apply\n\n- 🗑️ room&#95;prev00000" in text

@@ -81,6 +81,21 @@ def test_users_flags_and_leftover_work_are_listed() -> None:
     ]
 
 
+def test_state_only_work_is_not_blamed_on_an_interrupted_apply() -> None:
+    # A prevent_destroy flag is ordinary work; only retiring rooms and pending
+    # creates come from an interrupted apply, and each gets its own heading.
+    out = lines(every_change())
+    flags = out.index("State only (no API call):")
+    assert out[flags + 1] == "  ~ flagged: prevent_destroy -> true"
+    left = out.index("Left by an interrupted apply:")
+    assert out[left + 1 : left + 3] == [
+        "  - room_prev00000 (old room of standup): disable",
+        "  ? fresh: reconcile the interrupted create first",
+    ]
+    only_flags = dataclasses.replace(every_change(), retiring=(), pending=())
+    assert "Left by an interrupted apply:" not in lines(only_flags)
+
+
 def test_warnings_come_first() -> None:
     plan = dataclasses.replace(every_change(), warnings=("mind the gap",))
     assert lines(plan)[0] == "Warning: mind the gap"

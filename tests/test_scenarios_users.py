@@ -32,8 +32,7 @@ def test_plan_recreates_a_managed_user_deleted_outside(
     result = project.cli("plan", "--detailed-exitcode")
     assert result.returncode == 2, result.stderr
     assert result.stdout.splitlines()[:2] == [
-        "Warning: user bob was deleted outside the provisioner; apply creates it "
-        "again",
+        "Warning: user bob was deleted outside the provisioner; apply creates it again",
         "",
     ]
     assert "  + bob (role basic)" in result.stdout

@@ -27,10 +27,12 @@ from provisioner.config import (
     load_settings,
     state_tracked_warning,
 )
+from provisioner.errors import ProvisionerError
 from provisioner.plan import Plan
 from provisioner.planfile import save_plan
 from provisioner.planner import PlanRequest, build_plan, policy
 from provisioner.render import FORMATS, render
+from provisioner.render.markdown import render_refused
 from provisioner.safety import check_safety
 from provisioner.state import open_backend
 from provisioner.state.document import State
@@ -93,6 +95,19 @@ def without_cycle_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def show(plan: Plan, fmt: str, color: bool, refused: str | None = None) -> None:
+    """The plan on stdout (the error follows on stderr).
+
+    A PR comment must not read like an approvable plan when it is refused, so
+    markdown also says why, at the top.
+    """
+    if refused is not None and fmt == "markdown":
+        text = render_refused(plan, refused)
+    else:
+        text = render(plan, fmt, color=color)
+    click.echo(text, nl=False, color=color)
 
 
 def _state_warnings(settings: Settings) -> tuple[str, ...]:
@@ -209,10 +224,14 @@ def run_plan(
         users_gone=gone,
     )
     color = fmt == "text" and use_color(sys.stdout, os.environ)
-    click.echo(render(plan, fmt, color=color), nl=False, color=color)
-    check_safety(plan, state, policy(settings, request, running))
-    if refresh:
-        check_users(settings, plan, estate.external_users)
+    try:
+        check_safety(plan, state, policy(settings, request, running))
+        if refresh:
+            check_users(settings, plan, estate.external_users)
+    except ProvisionerError as exc:
+        show(plan, fmt, color, refused=str(exc))
+        raise
+    show(plan, fmt, color)
     if out is not None:
         save_plan(plan, out)
         click.echo(f"Saved the plan to {out}: provisioner apply {out}", err=True)

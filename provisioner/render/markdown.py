@@ -65,6 +65,22 @@ def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     return text
 
 
+def render_refused(plan: Plan, reason: str, limit: int = LIMIT) -> str:
+    """The PR comment for a plan that failed its checks: the reason comes first.
+
+    Without it, a refused plan would read like an approvable one in the PR.
+    """
+    lines = [f"> - {md(line)}" for line in reason.splitlines() if line.strip()]
+    block = _bounded(
+        ["> [!CAUTION]", "> **Refused: apply would stop before any change.**"],
+        lines,
+        NOTE_BUDGET,
+        "> - … and {n} more",
+    )
+    title, _, rest = render_markdown(plan, limit - len(block) - 2).partition("\n")
+    return f"{title}\n\n{block}{rest}"
+
+
 def _fit(blocks: Sequence[_Block], budget: int) -> int:
     """How many blocks, from the first, fit in `budget` characters."""
     used = 0
@@ -101,11 +117,18 @@ def _links(plan: Plan) -> str:
     if not hurt:
         return ""
     people = len({p for c in hurt for p in c.links_lost})
+    # Only a replaced room has new links to hand out; a deleted one has none.
+    new_links = any(c.action is Action.REPLACE for c in hurt)
+    hand_out = (
+        " Replaced rooms get new links: hand them out after apply "
+        "(`provisioner output`)."
+        if new_links
+        else ""
+    )
     lines = [
         f"> [!WARNING]\n> ⚠️ **Join links stop working in {len(hurt)} "
         f"room{'s' if len(hurt) != 1 else ''} for {people} "
-        f"participant{'s' if people != 1 else ''}.** They need their new links "
-        "after apply (`provisioner output`):"
+        f"participant{'s' if people != 1 else ''}.**{hand_out}"
     ]
     items = [
         f"> - {_SYMBOL[c.action]} {c.action} **{md(c.name)}**: "
@@ -142,7 +165,8 @@ def _blocks(plan: Plan) -> Iterator[_Block]:
     destructive = [c for c in plan.room_changes() if c.destructive]
     others = [c for c in plan.room_changes() if not c.destructive]
     yield from _grouped("### ⚠️ Destructive changes", destructive, plan.on_replace)
-    yield from _grouped("### Other changes", others, plan.on_replace)
+    heading = "### Other changes" if destructive else "### Changes"
+    yield from _grouped(heading, others, plan.on_replace)
     users = plan.user_changes()
     for index, user in enumerate(users):
         heading = "### Users\n\n| | user | changes |\n|---|---|---|\n"
@@ -233,12 +257,12 @@ def _user_row(change: UserChange) -> str:
 
 
 def _tail(plan: Plan) -> str:
-    items = [
+    flags = [
         f"- ✏️ {md(f.name)}: record prevent_destroy {code(f.prevent_destroy)} "
         "(state only)"
         for f in plan.flags
     ]
-    items += [
+    items: list[str] = [
         f"- 🗑️ {md(r.room_id)}, the old room of {md(r.name)}: {md(r.action)} "
         "(an interrupted apply left it)"
         for r in plan.retiring
@@ -247,14 +271,15 @@ def _tail(plan: Plan) -> str:
         f"- ❓ {md(name)}: an interrupted create, reconciled first"
         for name in plan.pending
     ]
-    if not items:
-        return ""
-    return _bounded(
-        ["### State only, and work an interrupted apply left", ""],
-        items,
-        NOTE_BUDGET,
-        "- … and {n} more",
-    )
+    sections = [
+        _bounded([heading, ""], found, NOTE_BUDGET // 2, "- … and {n} more")
+        for heading, found in (
+            ("### State only (no API call)", flags),
+            ("### Left by an interrupted apply", items),
+        )
+        if found
+    ]
+    return "\n".join(sections)
 
 
 def _omitted(blocks: Sequence[_Block], limit: int) -> str:

@@ -168,13 +168,16 @@ def _user_note(change: UserChange) -> str:
 
 
 def _leftovers(plan: Plan, paint: _Paint) -> Iterator[str]:
-    if plan.flags or plan.retiring or plan.pending:
+    if plan.flags:
         yield ""
-        yield "State only, and work an interrupted apply left:"
+        yield "State only (no API call):"
     for flag in plan.flags:
         yield paint(
             "~", f"  ~ {flag.name}: prevent_destroy -> {shown(flag.prevent_destroy)}"
         )
+    if plan.retiring or plan.pending:
+        yield ""
+        yield "Left by an interrupted apply:"
     for retire in plan.retiring:
         yield paint(
             "-",
