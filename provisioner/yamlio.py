@@ -24,6 +24,7 @@ from provisioner.yamlbuild import MAX_ALIAS_NODES, STR_TAG, AliasBombError, Buil
 from provisioner.yamlpath import PathKey, format_path, path_of, walk
 
 MAX_FILE_BYTES = 1024 * 1024
+TAB_MESSAGE = "YAML syntax: a tab character; YAML indents with spaces only"
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_REMEMBERED_TAGS = 200_000
@@ -163,6 +164,10 @@ def _syntax_problem(display: str, text: bytes, exc: yaml.YAMLError) -> Problem:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if _char_at(text, line, col) == "\t":
+            # The parser's words ("found character that cannot start any
+            # token") do not say that the character is an invisible tab.
+            return Problem(display, line, col, TAB_MESSAGE)
         return Problem(display, line, col, _syntax_message(exc))
     if isinstance(exc, yaml.reader.ReaderError):
         head = text[: exc.position]
@@ -170,6 +175,12 @@ def _syntax_problem(display: str, text: bytes, exc: yaml.YAMLError) -> Problem:
         col = len(head) - (head.rfind(b"\n") + 1) + 1
         return Problem(display, line, col, f"not readable as text: {exc.reason}")
     return Problem(display, 1, 1, f"YAML: {exc}".replace("\n", " "))
+
+
+def _char_at(text: bytes, line: int, col: int) -> str:
+    lines = text.decode("utf-8", "replace").split("\n")
+    here = lines[line - 1] if line <= len(lines) else ""
+    return here[col - 1 : col]
 
 
 def _syntax_message(exc: yaml.MarkedYAMLError) -> str:

@@ -241,8 +241,42 @@ def test_a_corrupt_journal_is_refused_and_nothing_is_written(
             b'{"version": 1, "rooms": {"a": {"room_id": "r"}}}',
             "malformed state document",
         ),
+        # Taking a lost key for "nothing" would plan every room again.
+        (
+            b'{"version": 1}',
+            "malformed state document (no lineage, serial, users, rooms, retiring, "
+            "pending)",
+        ),
+        (
+            b'{"version": 1, "lineage": "x", "serial": 2, "users": {}, '
+            b'"rooms": null, "retiring": {}, "pending": {}}',
+            "malformed state document (rooms is not an object)",
+        ),
+        (
+            b'{"version": 1, "lineage": "x", "serial": 2, "users": {}, "rooms": '
+            b'{"a": {"room_id": "r", "request": {}, "fingerprint": "f", "urls": {}, '
+            b'"created_at": "t"}}, "retiring": {}, "pending": {}}',
+            "malformed state document (rooms.a: the request has no participants list)",
+        ),
+        (
+            b'{"version": 1, "lineage": "x", "ser',
+            "the state file is not valid JSON (truncated?): Unterminated string "
+            "starting at line 1 column 32;",
+        ),
     ],
-    ids=["empty", "truncated", "binary", "array", "v2", "no-version", "malformed"],
+    ids=[
+        "empty",
+        "truncated",
+        "binary",
+        "array",
+        "v2",
+        "no-version",
+        "malformed",
+        "keys-missing",
+        "rooms-null",
+        "no-participants",
+        "cut-in-a-string",
+    ],
 )
 def test_an_untrustworthy_document_is_refused_and_never_overwritten(
     path: Path, content: bytes, message: str
@@ -399,3 +433,10 @@ def test_open_backend_refuses_what_it_cannot_serve(
     with pytest.raises(StateError) as error:
         open_backend(location, tmp_path)
     assert str(error.value) == message
+
+
+def test_an_unreadable_journal_is_named_without_python_noise(path: Path) -> None:
+    (path.parent / f"{path.name}.journal").mkdir()
+    with pytest.raises(StateError) as error:
+        LocalBackend(path).read()
+    assert str(error.value) == f"{path}.journal: cannot read (Is a directory)"

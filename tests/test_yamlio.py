@@ -140,11 +140,20 @@ def test_syntax_error_points_at_the_problem(tmp_path: Path) -> None:
     ]
 
 
-def test_tab_indentation_names_the_context(tmp_path: Path) -> None:
-    doc = load(tmp_path, "a:\n\tb: 1\n")
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("a:\n\tb: 1\n", "2:1"),
+        ("rooms:\n  a:\n    - x\n\t- y\n", "4:1"),
+        ("é: 1\nb:\n  c: ü\n\t  d: 1\n", "4:1"),
+    ],
+)
+def test_a_tab_is_named_as_a_tab(tmp_path: Path, text: str, where: str) -> None:
+    # The parser only says "found character that cannot start any token",
+    # and a tab is invisible in most editors.
+    doc = load(tmp_path, text)
     assert messages(doc) == [
-        "a.yaml:2:1: YAML syntax: found character that cannot start any "
-        "token (while scanning for the next token, line 2)"
+        f"a.yaml:{where}: YAML syntax: a tab character; YAML indents with spaces only"
     ]
 
 

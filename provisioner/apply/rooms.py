@@ -79,13 +79,13 @@ async def create(
         await ctx.writer.commit([op_pending_add(intent)])
         try:
             created = await ctx.client.create_room(request)
-        except OutcomeUnknownError:
+        except OutcomeUnknownError as exc:
             unknown += 1
             found = await _look_for(ctx, intent, change.prevent_destroy)
             if found is not None:
                 return found, True
             if unknown >= ctx.options.max_unknown or ctx.stopper.stopped:
-                raise  # the intent stays: the next run looks again
+                raise _gave_up(exc, unknown) from None  # the intent stays
             continue
         except ApiError:
             # Refused for sure (4xx, 429 after retries, no connection): no room.
@@ -94,6 +94,23 @@ async def create(
         record = record_created(intent, created, change.prevent_destroy)
         await _store(ctx, intent, record)
         return record, False
+
+
+def _gave_up(exc: OutcomeUnknownError, tries: int) -> OutcomeUnknownError:
+    """The error after the last lost answer: what happened and what comes next.
+
+    The client's own words ("reconcile before creating again") were advice to
+    the engine, which has by now done exactly that.
+    """
+    times = "once" if tries == 1 else f"{tries} times"
+    return OutcomeUnknownError(
+        f"the answer to the create was lost {times} and no room was found on the "
+        "API; the next apply looks for it again before creating it",
+        method=exc.method,
+        path=exc.path,
+        status=exc.status,
+        code=exc.code,
+    )
 
 
 async def _look_for(

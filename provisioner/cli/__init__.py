@@ -11,9 +11,19 @@ from typing import Any
 import click
 
 from provisioner import __version__
-from provisioner.errors import ProvisionerError
+from provisioner.errors import (
+    AuthError,
+    ConfigError,
+    ConnectionFailed,
+    ProvisionerError,
+)
 
 EXIT_ERROR = 1
+# What to check when the API cannot be reached or refuses the key.
+_HINTS: dict[type[ProvisionerError], str] = {
+    AuthError: "; check KALEYRA_API_KEY (a key of this environment and region)",
+    ConnectionFailed: "; check api.url in provisioner.yaml, or KALEYRA_API_URL",
+}
 
 
 @contextmanager
@@ -44,12 +54,29 @@ class Group(click.Group):
         try:
             with _usage_errors_exit_1():
                 return super().invoke(ctx)
+        except ConfigError as exc:
+            # Bare `file:line:col: message` lines, as validate prints them, so
+            # editors and CI problem matchers read them the same way.
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            files = ", ".join(sorted({problem.path for problem in exc.problems}))
+            click.echo(f"Error: {len(exc.problems)} problem(s) in {files}", err=True)
+            ctx.exit(EXIT_ERROR)
         except ProvisionerError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            # Several broken rules are several lines: each one says it is an error.
+            for line in (str(exc) + _HINTS.get(type(exc), "")).splitlines() or [""]:
+                click.echo(f"Error: {line}", err=True)
             ctx.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+
+
+class _Plain(logging.Formatter):
+    """`Warning: message`, worded like the CLI's own warnings."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.capitalize()}: {record.getMessage()}"
 
 
 @click.group(cls=Group)
@@ -57,10 +84,12 @@ class Group(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log diagnostics to stderr.")
 def cli(verbose: bool) -> None:
     """Kaleyra Video rooms as code: validate, plan and apply room files."""
+    handler = logging.StreamHandler(sys.stderr)
+    # Without -v only warnings show: the logger's name is noise to a user.
+    verbose_format = logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(verbose_format if verbose else _Plain())
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler]
     )
 
 

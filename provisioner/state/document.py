@@ -130,6 +130,14 @@ class State:
                 f"{source}: unsupported state version {version!r} "
                 f"(this provisioner reads {STATE_VERSION}); refusing to touch it"
             )
+        # A key left out is damage, not "empty": taking a missing `rooms` for no
+        # rooms would plan every room again, duplicating them all.
+        missing = [key for key in _DOCUMENT_KEYS if key not in data]
+        if missing:
+            raise StateError(
+                f"{source}: malformed state document (no {', '.join(missing)}); "
+                "repair it or restore it from its .backup"
+            )
         try:
             return cls(
                 lineage=data.get("lineage"),
@@ -143,8 +151,27 @@ class State:
             raise StateError(f"{source}: malformed state document ({exc})") from None
 
 
+_DOCUMENT_KEYS: Final = ("lineage", "serial", "users", "rooms", "retiring", "pending")
+
+
 def _records(data: Mapping[str, Any], key: str, kind: Callable[..., Any]) -> Any:
-    return {name: kind(**value) for name, value in (data.get(key) or {}).items()}
+    records = data[key]
+    if not isinstance(records, Mapping):
+        raise TypeError(f"{key} is not an object")
+    parsed = {name: kind(**value) for name, value in records.items()}
+    for name, record in parsed.items():
+        request = getattr(record, "request", {"participants": []})
+        if not _has_participants(request):
+            raise TypeError(f"{key}.{name}: the request has no participants list")
+    return parsed
+
+
+def _has_participants(request: Any) -> bool:
+    """Whether a recorded request names its participants, as plans need."""
+    people = request.get("participants") if isinstance(request, Mapping) else None
+    return isinstance(people, list) and all(
+        isinstance(p, Mapping) and isinstance(p.get("user_id"), str) for p in people
+    )
 
 
 # -- operations --------------------------------------------------------------

@@ -160,7 +160,9 @@ class LocalBackend:
         except FileNotFoundError:
             journal = b""
         except OSError as exc:
-            raise StateError(f"{self.journal_path}: cannot read ({exc})") from None
+            raise StateError(
+                f"{self.journal_path}: cannot read ({exc.strerror})"
+            ) from None
         return state, replay(state, journal, str(self.journal_path))
 
     # -- writing ---------------------------------------------------------------
@@ -219,7 +221,9 @@ class LocalBackend:
             if not existed:
                 fsync_dir(self.path.parent)
         except OSError as exc:
-            raise StateError(f"{self.journal_path}: cannot open ({exc})") from None
+            raise StateError(
+                f"{self.journal_path}: cannot open ({exc.strerror})"
+            ) from None
         self._disk = _Disk(
             disk.document, disk.journal_end, disk.journal_end, disk.serial
         )
@@ -260,7 +264,8 @@ def _parse_document(path: Path) -> State:
         raise StateError(f"{path}: the state file is not UTF-8 text; {hint}") from None
     except json.JSONDecodeError as exc:
         raise StateError(
-            f"{path}: the state file is not valid JSON (truncated?): {exc.msg} at "
-            f"line {exc.lineno} column {exc.colno}; {hint}"
+            f"{path}: the state file is not valid JSON (truncated?): "
+            f"{exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}; "
+            f"{hint}"
         ) from None
     return State.from_dict(parsed, source=str(path))
