@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner import estate, rules, schema, yamlio
-from provisioner.errors import ConfigError, Problem
+from provisioner.errors import ConfigError, Problem, ProvisionerError
 from provisioner.model import RoomSpec, UserSpec
 from provisioner.validation import SchemaCheck
 
@@ -88,7 +88,24 @@ def read_settings(root: Path = Path(".")) -> tuple[Settings, list[Problem]]:
     if () in broken:
         return _settings(root, {}, file), problems
     usable = {key: value for key, value in doc.value.items() if (key,) not in broken}
+    problems += _url_problems(doc, usable)
     return _settings(root, usable, file), problems
+
+
+def _url_problems(doc: yamlio.Document, given: Mapping[str, Any]) -> list[Problem]:
+    """api.url checked as plan will use it, so validate catches what plan refuses."""
+    url = (given.get("api") or {}).get("url")
+    if not isinstance(url, str):
+        return []
+    # Imported here: the client package costs start-up time validate skips.
+    from provisioner.kaleyra.endpoint import checked_url
+
+    try:
+        checked_url(url, source="api.url")
+    except ProvisionerError as exc:
+        reason = str(exc).removeprefix("api.url: ")
+        return [doc.problem(("api", "url"), reason)]
+    return []
 
 
 def _defaults(

@@ -157,3 +157,26 @@ def test_an_unreachable_api_or_a_wrong_key_says_what_to_check(
         [line] = result.stderr.splitlines()
         assert line.startswith("Error: ") and line.endswith(hint), line
         assert "ak_wrong_one" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("localhost:8080", "expected an http(s) URL with a host"),
+        (
+            "http://example.com",
+            "plain http is allowed only for loopback hosts; use https",
+        ),
+    ],
+)
+def test_validate_refuses_the_api_url_plan_would_refuse(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    # Before: validate said "Valid", then plan failed with no file:line:col.
+    (tmp_path / "rooms").mkdir()
+    (tmp_path / "provisioner.yaml").write_text(
+        f"api:\n  url: {url}\n", encoding="utf-8"
+    )
+    result = run(tmp_path, "validate")
+    assert result.returncode == 1
+    assert result.stdout == f"provisioner.yaml:2:8: api.url: {reason}\n"

@@ -73,6 +73,11 @@ def base_url_for(
     return _checked(_official_url(environment, region), source="api settings")
 
 
+def checked_url(url: str, *, source: str) -> str:
+    """`url` as a base URL, or a ProvisionerError naming `source` and the fault."""
+    return _checked(url, source=source)
+
+
 def _official_url(environment: str, region: str) -> str:
     if environment not in ENVIRONMENTS:
         raise ProvisionerError(
