@@ -259,6 +259,20 @@ def test_a_corrupt_journal_is_refused_and_nothing_is_written(
             "malformed state document (rooms.a: the request has no participants list)",
         ),
         (
+            b'{"version": 1, "lineage": "x", "serial": 2, "users": {}, "rooms": '
+            b'{"a": {"room_id": "r", "request": {"participants": []}, '
+            b'"fingerprint": "f", "urls": "x", "created_at": "t"}}, "retiring": {}, '
+            b'"pending": {}}',
+            "malformed state document (rooms.a: urls is not an object of links)",
+        ),
+        (
+            b'{"version": 1, "lineage": "x", "serial": 2, "users": {}, "rooms": '
+            b'{"a": {"room_id": 7, "request": {"participants": []}, '
+            b'"fingerprint": "f", "urls": {}, "created_at": "t"}}, "retiring": {}, '
+            b'"pending": {}}',
+            "malformed state document (rooms.a: room_id is not a string)",
+        ),
+        (
             b'{"version": 1, "lineage": "x", "ser',
             "the state file is not valid JSON (truncated?): Unterminated string "
             "starting at line 1 column 32;",
@@ -275,6 +289,8 @@ def test_a_corrupt_journal_is_refused_and_nothing_is_written(
         "keys-missing",
         "rooms-null",
         "no-participants",
+        "urls-not-links",
+        "room-id-not-text",
         "cut-in-a-string",
     ],
 )

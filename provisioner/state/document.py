@@ -163,6 +163,13 @@ def _records(data: Mapping[str, Any], key: str, kind: Callable[..., Any]) -> Any
         request = getattr(record, "request", {"participants": []})
         if not _has_participants(request):
             raise TypeError(f"{key}.{name}: the request has no participants list")
+        if not isinstance(getattr(record, "room_id", ""), str):
+            raise TypeError(f"{key}.{name}: room_id is not a string")
+        urls = getattr(record, "urls", {})
+        if not isinstance(urls, Mapping) or not all(
+            isinstance(url, str) for url in urls.values()
+        ):
+            raise TypeError(f"{key}.{name}: urls is not an object of links")
     return parsed
 
 
