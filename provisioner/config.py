@@ -89,7 +89,23 @@ def read_settings(root: Path = Path(".")) -> tuple[Settings, list[Problem]]:
         return _settings(root, {}, file), problems
     usable = {key: value for key, value in doc.value.items() if (key,) not in broken}
     problems += _url_problems(doc, usable)
+    for key in ("rooms", "state"):
+        fault = _path_fault(key, usable.get(key))
+        if fault:
+            problems.append(doc.problem((key,), fault))
+            del usable[key]  # the default stands in, so checking can go on
     return _settings(root, usable, file), problems
+
+
+def _path_fault(key: str, value: object) -> str | None:
+    """What the file system would refuse in a path setting (found, not crashed on)."""
+    if not isinstance(value, str):
+        return None
+    if "\0" in value:
+        return "a path cannot contain a NUL character"
+    if key == "state" and Path(value).name in ("", ".", ".."):
+        return "must name a file, e.g. rooms.state.json"
+    return None
 
 
 def _url_problems(doc: yamlio.Document, given: Mapping[str, Any]) -> list[Problem]:

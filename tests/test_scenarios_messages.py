@@ -180,3 +180,23 @@ def test_validate_refuses_the_api_url_plan_would_refuse(
     result = run(tmp_path, "validate")
     assert result.returncode == 1
     assert result.stdout == f"provisioner.yaml:2:8: api.url: {reason}\n"
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ('rooms: "\\0"\n', "1:8: rooms: a path cannot contain a NUL character"),
+        ('state: "."\n', "1:8: state: must name a file, e.g. rooms.state.json"),
+        ('state: "/"\n', "1:8: state: must name a file, e.g. rooms.state.json"),
+    ],
+)
+def test_path_settings_the_file_system_refuses_are_problems_not_crashes(
+    tmp_path: Path, settings: str, problem: str
+) -> None:
+    (tmp_path / "rooms").mkdir()
+    (tmp_path / "provisioner.yaml").write_text(settings, encoding="utf-8")
+    for command in (["validate"], ["plan"], ["output"]):
+        result = run(tmp_path, *command)
+        assert result.returncode == 1, command
+        assert "Traceback" not in result.stderr
+        assert f"provisioner.yaml:{problem}" in result.stdout + result.stderr
