@@ -61,7 +61,6 @@ def test_without_refresh_the_preflight_refuses_before_any_change(
     tmp_path: Path, emulator: Any
 ) -> None:
     project = _applied(tmp_path, emulator)
-    project.write_rooms({"standup": ["alice", "bob"], "retro": ["bob", "alice"]})
     project.write_rooms(
         {
             "standup": {
