@@ -123,6 +123,11 @@ def test_an_empty_state_gives_empty_output(
 ) -> None:
     result = run("output", "--format", fmt)
     assert (result.exit_code, result.stdout) == (0, expected)
+    # An empty answer alone looks like a broken command (or the wrong folder).
+    assert result.stderr == (
+        f"No rooms in the state ({STATE}): run provisioner apply first, "
+        "or run this where provisioner.yaml is.\n"
+    )
 
 
 def test_values_that_need_quoting_are_quoted_in_csv(project: Path) -> None:

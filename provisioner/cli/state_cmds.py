@@ -194,9 +194,17 @@ def force_unlock_cmd(lock_id: str) -> None:
 )
 def output_cmd(name: str | None, fmt: str) -> None:
     """Print join URLs per participant: the one command that shows them."""
-    state = _backend().read()
+    backend = _backend()
+    state = backend.read()
     if name is not None:
         _room(state, name)
+    if not state.rooms:
+        # Nothing on stdout either way; say why, in case this is the wrong folder.
+        click.echo(
+            f"No rooms in the state ({backend.location}): run provisioner apply "
+            "first, or run this where provisioner.yaml is.",
+            err=True,
+        )
     links = {
         room_name: dict(sorted(room.urls.items()))
         for room_name, room in sorted(state.rooms.items())
