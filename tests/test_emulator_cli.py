@@ -61,6 +61,20 @@ def test_stops_cleanly_and_quietly_on_signals(spawn_emulator: Spawn, sig: int) -
     assert process.stderr_text == ""  # no access log, no traceback
 
 
+def test_the_access_log_goes_to_stderr_leaving_stdout_to_the_url(
+    spawn_emulator: Spawn,
+) -> None:
+    process = spawn_emulator("--access-log")
+    assert call(process, "GET", "/rest/user/list").status_code == 200
+    assert process.proc.stdout is not None
+    process.proc.send_signal(signal.SIGTERM)
+    process.proc.wait(timeout=10)
+    after_the_url = process.proc.stdout.read().decode()
+    assert process.stop() == 0
+    assert after_the_url == ""
+    assert '"GET /rest/user/list HTTP/1.1" 200' in process.stderr_text
+
+
 def test_a_disconnect_fault_leaves_no_traceback(spawn_emulator: Spawn) -> None:
     process = spawn_emulator(
         "--user", "alice:plus", "--user", "bob:basic", "--drop-rate", "1",

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import ipaddress
 import logging
 import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import uvicorn
+import uvicorn.config
 
 from provisioner.emulator.app import create_app
 from provisioner.emulator.config import EmulatorConfig
@@ -45,6 +48,7 @@ def serve(
             loop="asyncio",
             lifespan="off",
             access_log=access_log,
+            log_config=_log_config(),
             log_level="info" if access_log else "warning",
             timeout_graceful_shutdown=2,
         )
@@ -52,6 +56,17 @@ def serve(
     logging.getLogger("uvicorn.error").addFilter(_hide_drops)
     with sock:
         asyncio.run(_run(server, sock, on_ready))
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging with the access log on stderr, as documented.
+
+    uvicorn writes it to stdout by default, where a script reading the URL
+    from the first line would find request lines after it.
+    """
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    return config
 
 
 def bind(host: str, port: int) -> socket.socket:
