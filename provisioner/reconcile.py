@@ -63,9 +63,18 @@ async def recent_rooms(client: RoomApi, since: datetime) -> AsyncIterator[RoomSu
             if room.room_id not in seen:
                 seen.add(room.room_id)
                 yield room
-        if not page.has_more or len(page.rooms) <= PAGE_OVERLAP:
+        if not page.has_more or not page.rooms:
             return
-        skip += len(page.rooms) - PAGE_OVERLAP
+        skip += _step(len(page.rooms))
+
+
+def _step(listed: int) -> int:
+    """How far the next page starts: overlapping, unless pages are that small.
+
+    A server may serve fewer rooms per page than asked; without the overlap
+    such a page is still read, never skipped.
+    """
+    return listed - PAGE_OVERLAP if listed > 2 * PAGE_OVERLAP else listed
 
 
 async def find_candidates(

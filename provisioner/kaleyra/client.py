@@ -95,7 +95,9 @@ class KaleyraClient:
         """One page of rooms, newest first (``limit`` at most 100)."""
         path = "/rest/room/list"
         call = Call("GET", path, path, params={"skip": skip, "limit": limit})
-        return await self._session.send(call, parse_page)
+        return await self._session.send(
+            call, lambda body: parse_page(body, skip, limit)
+        )
 
     async def iter_rooms(self, page_size: int = 100) -> AsyncIterator[RoomSummary]:
         """Every room, newest first, page by page; a room is yielded once."""
