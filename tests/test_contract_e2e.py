@@ -181,3 +181,47 @@ def test_import_reads_a_room_whose_info_has_no_tools(
     assert project.room_ids() == {"desk": room_id}
     plan = project.cli("plan", "--detailed-exitcode")
     assert plan.returncode == 0, text_of(plan)
+
+
+def test_a_user_that_already_exists_is_adopted_and_updated(
+    project: Project, standin: StandIn
+) -> None:
+    standin.add_user("alice", "basic")
+    project.write_rooms(ROOMS, external=["frontdesk"])
+    _apply(project)
+    assert standin.users["alice"]["role"] == "plus"
+    updates = [r for r in standin.requests if r["path"] == "/rest/user/update/alice"]
+    assert [(r["method"], r["json"]["role"]) for r in updates] == [("PUT", "plus")]
+    assert project.state()["users"]["alice"]["role"] == "plus"
+
+
+def test_plan_fails_on_a_missing_external_user(
+    project: Project, standin: StandIn
+) -> None:
+    del standin.users["frontdesk"]
+    project.write_rooms(ROOMS, external=["frontdesk"])
+    result = project.cli("plan")
+    assert result.returncode == 1, text_of(result)
+    assert "frontdesk" in result.stderr and "Traceback" not in result.stderr
+    assert "GET /rest/user/list/frontdesk" in {
+        f"{r['method']} {r['path']}" for r in standin.requests
+    }
+
+
+def test_pruned_users_are_deleted_after_the_rooms(
+    project: Project, standin: StandIn
+) -> None:
+    project.write_rooms(ROOMS, external=["frontdesk"])
+    _apply(project)
+    settings = project.root / "provisioner.yaml"
+    settings.write_text(settings.read_text("utf-8") + "prune_users: true\n", "utf-8")
+    project.write_rooms(
+        {"desk": ROOMS["desk"]}, {"alice": {"role": "plus"}}, ["frontdesk"]
+    )
+    _apply(project)
+    paths = [f"{r['method']} {r['path']}" for r in standin.requests]
+    assert "DELETE /rest/user/delete/bob" in paths
+    assert paths.index("DELETE /rest/user/delete/bob") > max(
+        i for i, p in enumerate(paths) if p.startswith("DELETE /rest/room/")
+    )
+    assert "bob" not in standin.users
