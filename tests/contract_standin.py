@@ -82,6 +82,7 @@ class Knobs:
     lose_creates: int = 0  # the next N creates commit, then answer a non-JSON 500
     noise_after_lost: int = 0  # rooms someone else creates right after a lost one
     info_fails: int = 0  # the next N room/info answer 503 with an HTML body
+    plain_links: bool = False  # links that do not show directCall in their path
 
 
 @dataclass
@@ -189,6 +190,8 @@ def _make_room(api: StandIn, body: dict[str, Any]) -> dict[str, Any]:
     room_id = "room_" + secrets.token_hex(6)
     direct = body.get("directCall")
     handler = "direct-rest-call-handler" if direct else "rest-call-handler"
+    if api.knobs.plain_links:
+        handler = "j"
     urls = [
         {
             "user": p["user_id"],

@@ -169,16 +169,19 @@ def test_drift_seen_through_a_bare_disabled_room(
     assert "disabled outside the provisioner" in result.stdout
 
 
+@pytest.mark.parametrize("plain_links", [False, True])
 def test_import_reads_a_room_whose_info_has_no_tools(
-    project: Project, standin: StandIn
+    project: Project, standin: StandIn, plain_links: bool
 ) -> None:
-    project.write_rooms({"desk": ROOMS["desk"]}, external=["frontdesk"])
+    # room/info does not list directCall; links of another shape cannot show it
+    standin.knobs.plain_links = plain_links
+    project.write_rooms(ROOMS, external=["frontdesk"])
     _apply(project)
-    room_id = project.room_ids()["desk"]
-    assert project.cli("state", "rm", "desk").returncode == 0
-    result = project.cli("import", "desk", room_id)
+    room_id = project.room_ids()["weekly-standup"]
+    assert project.cli("state", "rm", "weekly-standup").returncode == 0
+    result = project.cli("import", "weekly-standup", room_id)
     assert result.returncode == 0, text_of(result)
-    assert project.room_ids() == {"desk": room_id}
+    assert project.room_ids()["weekly-standup"] == room_id
     plan = project.cli("plan", "--detailed-exitcode")
     assert plan.returncode == 0, text_of(plan)
 
