@@ -72,7 +72,9 @@ def cross_file_problems(
     }
     for room in rooms:
         problems += _room_problems(room, roles, external)
-    return problems
+    # A value from a file's defaults is checked in every room that takes it:
+    # its problem is reported once.
+    return list(dict.fromkeys(problems))
 
 
 def _repeated(
@@ -175,7 +177,7 @@ def _room_problems(
         if user_id not in roles and user_id not in external:
             message = _unknown_user(user_id, roles, external)
             problems.append(room.problem(path, message))
-    problems += _initiator(room, first_seen)
+    problems += _initiator(room, roles, external)
     if user_ids and all(isinstance(user_id, str) for user_id in user_ids):
         problems += _plus(room, list(first_seen), roles, external)
     problems += _non_json(room)
@@ -192,11 +194,14 @@ def _unknown_user(
     return message + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
-def _initiator(room: Room, participants: Mapping[str, int]) -> list[Problem]:
+def _initiator(
+    room: Room, roles: Mapping[str, Any], external: Mapping[str, Any]
+) -> list[Problem]:
+    # The API asks for "a valid user id" (an existing user), not a participant.
     alias = room.merged.get("initiator_alias")
-    if not isinstance(alias, str) or alias in participants:
+    if not isinstance(alias, str) or alias in roles or alias in external:
         return []
-    message = f"{alias!r} is not a participant of room {room.name!r}"
+    message = _unknown_user(alias, roles, external)
     return [room.problem(room.field_path("initiator_alias"), message)]
 
 

@@ -101,7 +101,8 @@ ROOM_FIELDS: Final[tuple[Field, ...]] = (
     Field(
         "initiator_alias",
         "string",
-        "The room creator's alias: one of the room's participants.",
+        "The room creator's alias: a user of the company (declared in users: or "
+        "external_users:).",
         api_key="initiatorAlias",
         pattern=USER_ID_PATTERN,
     ),
