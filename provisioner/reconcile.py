@@ -57,13 +57,14 @@ async def recent_rooms(client: RoomApi, since: datetime) -> AsyncIterator[RoomSu
     skip = 0
     while True:
         page = await client.list_rooms(skip, PAGE_SIZE)
-        for room in page.rooms:
+        fresh = [room for room in page.rooms if room.room_id not in seen]
+        for room in fresh:
             if room.created_at < since:
                 return
-            if room.room_id not in seen:
-                seen.add(room.room_id)
-                yield room
-        if not page.has_more or not page.rooms:
+            seen.add(room.room_id)
+            yield room
+        # A page with nothing new (a server ignoring skip) would repeat forever.
+        if not page.has_more or not fresh:
             return
         skip += _step(len(page.rooms))
 

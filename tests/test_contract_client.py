@@ -22,6 +22,7 @@ from provisioner.errors import (
     ValidationError,
 )
 from provisioner.kaleyra import KaleyraClient
+from provisioner.reconcile import recent_rooms
 
 if TYPE_CHECKING:
     from conftest import ScriptedApi
@@ -263,3 +264,49 @@ def test_an_unexpected_success_status_is_not_taken_for_success(
     scripted(httpx.Response(302, headers={"location": "https://elsewhere"})).fails(
         lambda c: c.room_info("room_x"), ApiError
     )
+
+
+def test_a_server_that_ignores_skip_does_not_loop_forever(
+    scripted: type[ScriptedApi],
+) -> None:
+    stamp = datetime.now(UTC).isoformat()
+    same = ok(
+        {"rooms": [listed(room_id=f"room_{i}", creationDate=stamp) for i in (1, 2)]}
+    )
+    api = scripted(same)
+
+    async def walk(client: KaleyraClient) -> list[str]:
+        return [room.room_id async for room in client.iter_rooms(page_size=2)]
+
+    assert api.run(walk) == ["room_1", "room_2"]
+    assert len(api.requests) == 2
+
+    async def recent(client: KaleyraClient) -> list[str]:
+        since = datetime(2000, 1, 1, tzinfo=UTC)
+        return [room.room_id async for room in recent_rooms(client, since)]
+
+    assert scripted(same).run(recent) == ["room_1", "room_2"]
+
+
+def test_reconciliation_reads_small_pages_back_to_back(
+    scripted: type[ScriptedApi],
+) -> None:
+    stamp = datetime.now(UTC).isoformat()
+    # The server serves 3 a page (though asked for 100) and says so in `limit`.
+    pages = [
+        ok(
+            {
+                "limit": 3,
+                "rooms": [listed(room_id=f"room_{i}", creationDate=stamp) for i in ids],
+            }
+        )
+        for ids in ((1, 2, 3), (4, 5, 6), (7,))
+    ]
+    api = scripted(*pages)
+
+    async def recent(client: KaleyraClient) -> list[str]:
+        since = datetime(2000, 1, 1, tzinfo=UTC)
+        return [room.room_id async for room in recent_rooms(client, since)]
+
+    assert api.run(recent) == [f"room_{i}" for i in range(1, 8)]
+    assert [r.url.params["skip"] for r in api.requests] == ["0", "3", "6"]
