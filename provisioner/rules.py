@@ -45,9 +45,7 @@ class Field:
 
 
 USER_ID_PATTERN: Final = r"^[A-Za-z0-9._-]{1,128}$"
-# DESIGN sets no rule for room names: any name a YAML key, a shell argument and a
-# markdown table show as is (letters, digits, "_" and "-").
-ROOM_NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"
+ROOM_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,62}$"
 PARTICIPANTS_MIN: Final = 2
 PARTICIPANTS_MAX: Final = 25
 PLUS_ROLE: Final = "plus"

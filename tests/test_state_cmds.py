@@ -225,7 +225,7 @@ def test_mv_says_nothing_more_when_the_description_was_explicit(
 @pytest.mark.parametrize(
     ("new", "message"),
     [
-        ("bad name", "'bad name' is not a valid room name"),
+        ("Bad_Name", "'Bad_Name' is not a valid room name"),
         ("-dash", "'-dash' is not a valid room name"),
         ("clinic-1", "a room named 'clinic-1' is already in the state"),
     ],

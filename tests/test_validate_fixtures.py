@@ -90,8 +90,8 @@ EXPECTED: dict[str, list[str]] = {
         "expected 2 to 25 participants, got 26"
     ],
     "bad-room-name": [
-        "rooms/a.yaml:5:3: rooms: room name '_stand up' must match "
-        "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"
+        "rooms/a.yaml:5:3: rooms: room name 'Stand_Up' must match "
+        "^[a-z0-9][a-z0-9-]{0,62}$"
     ],
     "bad-enum": [
         "rooms/a.yaml:6:16: rooms.standup.call_type: expected audio_only, "

@@ -149,8 +149,8 @@ def mv_cmd(old: str, new: str, lock_timeout: float) -> None:
     """Rename a room in the state without replacing it."""
     if not re.fullmatch(ROOM_NAME_PATTERN, new):
         raise ProvisionerError(
-            f"{new!r} is not a valid room name (letters, digits, '_' and '-', "
-            "starting with a letter or digit, at most 63 characters)"
+            f"{new!r} is not a valid room name (lowercase letters, digits and "
+            "dashes, starting with a letter or digit, at most 63 characters)"
         )
     backend = _backend()
     with backend.lock("state mv", lock_timeout):
