@@ -2,9 +2,9 @@
 
 The schema judges one file at a time. The rules here need the whole estate:
 room names, user declarations and descriptions unique across files, every
-participant and the initiator a known user, a plus participant. Rooms or
-users the schema already rejected are left out of these rules (their problem
-is reported once, by the schema).
+participant a known user, a plus participant, the initiator among the
+participants. Rooms or users the schema already rejected are left out of
+these rules (their problem is reported once, by the schema).
 """
 
 from __future__ import annotations

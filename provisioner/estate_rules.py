@@ -72,9 +72,7 @@ def cross_file_problems(
     }
     for room in rooms:
         problems += _room_problems(room, roles, external)
-    # A value from a file's defaults is checked in every room that takes it:
-    # its problem is reported once.
-    return list(dict.fromkeys(problems))
+    return problems
 
 
 def _repeated(
@@ -177,7 +175,7 @@ def _room_problems(
         if user_id not in roles and user_id not in external:
             message = _unknown_user(user_id, roles, external)
             problems.append(room.problem(path, message))
-    problems += _initiator(room, roles, external)
+    problems += _initiator(room, first_seen)
     if user_ids and all(isinstance(user_id, str) for user_id in user_ids):
         problems += _plus(room, list(first_seen), roles, external)
     problems += _non_json(room)
@@ -194,14 +192,11 @@ def _unknown_user(
     return message + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
-def _initiator(
-    room: Room, roles: Mapping[str, Any], external: Mapping[str, Any]
-) -> list[Problem]:
-    # The API asks for "a valid user id" (an existing user), not a participant.
+def _initiator(room: Room, participants: Mapping[str, int]) -> list[Problem]:
     alias = room.merged.get("initiator_alias")
-    if not isinstance(alias, str) or alias in roles or alias in external:
+    if not isinstance(alias, str) or alias in participants:
         return []
-    message = _unknown_user(alias, roles, external)
+    message = f"{alias!r} is not a participant of room {room.name!r}"
     return [room.problem(room.field_path("initiator_alias"), message)]
 
 

@@ -101,8 +101,7 @@ ROOM_FIELDS: Final[tuple[Field, ...]] = (
     Field(
         "initiator_alias",
         "string",
-        "The room creator's alias: a user of the company (declared in users: or "
-        "external_users:).",
+        "The room creator's alias: one of the room's participants.",
         api_key="initiatorAlias",
         pattern=USER_ID_PATTERN,
     ),

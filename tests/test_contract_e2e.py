@@ -228,17 +228,3 @@ def test_pruned_users_are_deleted_after_the_rooms(
         i for i, p in enumerate(paths) if p.startswith("DELETE /rest/room/")
     )
     assert "bob" not in standin.users
-
-
-def test_the_initiator_may_be_any_existing_user(
-    project: Project, standin: StandIn
-) -> None:
-    # kaleyra-api.md: initiatorAlias is "a valid user id", not a participant
-    lobby = {
-        "initiator_alias": "frontdesk",
-        "participants": [{"user_id": "alice"}, {"user_id": "bob"}],
-    }
-    project.write_rooms({"lobby": lobby}, external=["frontdesk"])
-    assert project.cli("validate").returncode == 0
-    _apply(project)
-    assert [body["initiatorAlias"] for body in standin.creates()] == ["frontdesk"]

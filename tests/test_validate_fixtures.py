@@ -172,13 +172,13 @@ EXPECTED: dict[str, list[str]] = {
         "rooms/a.yaml:6:64: rooms.standup.participants[2].user_id: 'alice' is "
         "already a participant (participants[0])"
     ],
-    "initiator-unknown": [
-        "rooms/a.yaml:7:22: rooms.standup.initiator_alias: unknown user 'carl': "
-        "declare it under users or list it in external_users (did you mean 'carol'?)"
+    "initiator-not-participant": [
+        "rooms/a.yaml:7:22: rooms.standup.initiator_alias: 'carol' is not a "
+        "participant of room 'standup'"
     ],
     "initiator-from-defaults": [
-        "rooms/a.yaml:6:20: defaults.initiator_alias: unknown user 'zoe': "
-        "declare it under users or list it in external_users"
+        "rooms/a.yaml:6:20: defaults.initiator_alias: 'carol' is not a "
+        "participant of room 'standup'"
     ],
     "call-action-date": [
         "rooms/a.yaml:6:31: rooms.standup.call_action.ring_until: the date "
