@@ -72,7 +72,9 @@ def cross_file_problems(
     }
     for room in rooms:
         problems += _room_problems(room, roles, external)
-    return problems
+    # A value from a file's defaults is checked in every room that takes it:
+    # its problem is reported once.
+    return list(dict.fromkeys(problems))
 
 
 def _repeated(

@@ -57,15 +57,25 @@ async def recent_rooms(client: RoomApi, since: datetime) -> AsyncIterator[RoomSu
     skip = 0
     while True:
         page = await client.list_rooms(skip, PAGE_SIZE)
-        for room in page.rooms:
+        fresh = [room for room in page.rooms if room.room_id not in seen]
+        for room in fresh:
             if room.created_at < since:
                 return
-            if room.room_id not in seen:
-                seen.add(room.room_id)
-                yield room
-        if not page.has_more or len(page.rooms) <= PAGE_OVERLAP:
+            seen.add(room.room_id)
+            yield room
+        # A page with nothing new (a server ignoring skip) would repeat forever.
+        if not page.has_more or not fresh:
             return
-        skip += len(page.rooms) - PAGE_OVERLAP
+        skip += _step(len(page.rooms))
+
+
+def _step(listed: int) -> int:
+    """How far the next page starts: overlapping, unless pages are that small.
+
+    A server may serve fewer rooms per page than asked; without the overlap
+    such a page is still read, never skipped.
+    """
+    return listed - PAGE_OVERLAP if listed > 2 * PAGE_OVERLAP else listed
 
 
 async def find_candidates(

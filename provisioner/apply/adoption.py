@@ -21,6 +21,7 @@ from provisioner.kaleyra import RoomInfo
 from provisioner.model import RoomSpec, fingerprint
 from provisioner.state.document import PendingCreate, RoomRecord, State, utc_now
 
+HANDLER: Final = "rest-call-handler/"
 DIRECT_HANDLER: Final = "/direct-rest-call-handler/"
 UNREADABLE: Final = (
     "participants' is_admin and tools",
@@ -52,16 +53,33 @@ async def read_room(client: RoomApi, room_id: str) -> RoomInfo:
     return info
 
 
+def direct_call(info: RoomInfo) -> bool | None:
+    """directCall as room/info shows it; None when it cannot tell.
+
+    room/info does not document the key: it is taken when sent anyway, else
+    read from the links' shape ([ASSUMED] `direct-rest-call-handler`). Links
+    of another shape say nothing, and the files' value is kept.
+    """
+    sent = info.raw.get("directCall")
+    if isinstance(sent, bool):
+        return sent
+    urls = list(info.urls.values())
+    if not urls or not all(HANDLER in u for u in urls):
+        return None
+    return all(DIRECT_HANDLER in u for u in urls)
+
+
 def shown(info: RoomInfo) -> dict[str, Any]:
     """The request fields room/info shows, in canonical keys."""
-    urls = list(info.urls.values())
     request: dict[str, Any] = {
         "call_type": info.call_type,
         "description": info.description,
-        "directCall": bool(urls) and all(DIRECT_HANDLER in u for u in urls),
         "live": info.live,
         "recording": info.record,
     }
+    direct = direct_call(info)
+    if direct is not None:
+        request["directCall"] = direct
     if info.duration:
         request["duration"] = info.duration
     return request

@@ -1,4 +1,4 @@
-"""CLI commands: validate and schema."""
+"""CLI commands: init, validate and schema."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from provisioner import config, schema
+from provisioner import config, scaffold, schema
 from provisioner.cli import EXIT_ERROR, cli
 from provisioner.errors import Problem, ProvisionerError
 
@@ -97,3 +97,20 @@ def schema_command(ctx: click.Context, check: bool) -> None:
     if stale:
         ctx.exit(EXIT_ERROR)
     click.echo("Schemas are up to date.")
+
+
+@cli.command("init")
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+def init_command(path: Path) -> None:
+    """Start a repository: provisioner.yaml, rooms/, schemas, .gitignore.
+
+    Existing files are never overwritten; the local state file (it holds join
+    links) is added to .gitignore.
+    """
+    for step in scaffold.init(path):
+        shown = config.display_path(step.path)
+        click.echo(f"{shown}: {step.what}")
+    click.echo(
+        "Next: write rooms in the rooms folder, then run `provisioner validate` "
+        "and `provisioner plan`."
+    )

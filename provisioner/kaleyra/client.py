@@ -95,7 +95,9 @@ class KaleyraClient:
         """One page of rooms, newest first (``limit`` at most 100)."""
         path = "/rest/room/list"
         call = Call("GET", path, path, params={"skip": skip, "limit": limit})
-        return await self._session.send(call, parse_page)
+        return await self._session.send(
+            call, lambda body: parse_page(body, skip, limit)
+        )
 
     async def iter_rooms(self, page_size: int = 100) -> AsyncIterator[RoomSummary]:
         """Every room, newest first, page by page; a room is yielded once."""
@@ -103,12 +105,13 @@ class KaleyraClient:
         skip = 0
         while True:
             page = await self.list_rooms(skip, page_size)
-            for room in page.rooms:
-                # A create during the walk shifts the pages: skip repeats.
-                if room.room_id not in seen:
-                    seen.add(room.room_id)
-                    yield room
-            if not page.has_more or not page.rooms:
+            # A create during the walk shifts the pages: skip repeats.
+            fresh = [room for room in page.rooms if room.room_id not in seen]
+            for room in fresh:
+                seen.add(room.room_id)
+                yield room
+            # Nothing new (a server ignoring skip) would repeat forever.
+            if not page.has_more or not fresh:
                 return
             skip += len(page.rooms)
 

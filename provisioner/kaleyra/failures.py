@@ -23,7 +23,9 @@ from provisioner.errors import (
     ValidationError,
 )
 
-SUCCESS_STATUSES = frozenset({200, 201})  # [ASSUMED] create may answer 201
+# [ASSUMED] The contract documents 200 (create: "accept 201 as well"); any 2xx
+# is read as success, an empty body included where the answer is ignored.
+SUCCESS_STATUSES = range(200, 300)
 RETRY_AFTER_STATUSES = frozenset({429, 503})  # [ASSUMED] where Retry-After is read
 AUTH_CODES = frozenset({"invalid_api_key"})  # a 400 with this is an auth failure
 MISSING_USER_CODE = "invalid_user_id"  # the API's 400 for an unknown user

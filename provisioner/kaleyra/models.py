@@ -92,10 +92,29 @@ def parse_info(body: Any) -> RoomInfo:
     )
 
 
-def parse_page(body: Any) -> RoomPage:
+def parse_page(body: Any, skip: int = 0, limit: int = 100) -> RoomPage:
+    """A list page; ``skip`` and ``limit`` are what was asked for."""
     page = _mapping(body, "body")
     rooms = [_summary(_mapping(r, "rooms[]")) for r in _items(page, "rooms")]
-    return RoomPage(rooms, _flag(page, "has_more"))
+    return RoomPage(rooms, _has_more(page, len(rooms), skip, limit))
+
+
+def _has_more(page: Mapping[str, Any], listed: int, skip: int, limit: int) -> bool:
+    """``has_more`` as sent; without it, judged from ``count`` and a full page.
+
+    [ASSUMED] A server may leave ``has_more`` out: ``count`` (read as the total)
+    beyond this page, or a page as full as its limit, means another page may
+    follow. Asking once too often costs one empty page; stopping early could
+    hide the room of a lost create.
+    """
+    if isinstance(page.get("has_more"), bool):
+        return bool(page["has_more"])
+    count = page.get("count")
+    if isinstance(count, int) and count > skip + listed:
+        return True
+    served = page.get("limit")
+    full = served if isinstance(served, int) and 0 < served <= limit else limit
+    return listed > 0 and listed >= full
 
 
 def parse_user(body: Any) -> UserInfo:
@@ -159,8 +178,11 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
+# Absent and null mean the same: "no value" (a disabled room's links, say).
 def _items(obj: Mapping[str, Any], key: str) -> list[Any]:
-    value = obj.get(key, [])
+    value = obj.get(key)
+    if value is None:
+        return []
     if not isinstance(value, list):
         raise ShapeError(f"{key}: expected a list")
     return value
@@ -178,7 +200,9 @@ def _optional_text(obj: Mapping[str, Any], key: str) -> str | None:
 
 
 def _flag(obj: Mapping[str, Any], key: str) -> bool:
-    value = obj.get(key, False)
+    value = obj.get(key)
+    if value is None:
+        return False
     if not isinstance(value, bool):
         raise ShapeError(f"{key}: expected a boolean")
     return value
@@ -186,6 +210,8 @@ def _flag(obj: Mapping[str, Any], key: str) -> bool:
 
 def _count(obj: Mapping[str, Any], key: str) -> int:
     value = obj.get(key) or 0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON does not tell 3600 from 3600.0
     if not isinstance(value, int) or isinstance(value, bool):
         raise ShapeError(f"{key}: expected an integer")
     return value

@@ -159,7 +159,9 @@ class Session:
         self, call: Call, response: httpx.Response, parse: Callable[[Any], T]
     ) -> T:
         try:
-            return parse(json.loads(response.content))
+            # No body at all (a 204) is None: fine where the answer is ignored.
+            content = response.content
+            return parse(json.loads(content) if content.strip() else None)
         except (ValueError, UnicodeDecodeError) as exc:
             detail = str(exc) if isinstance(exc, ShapeError) else "not JSON"
         if call.create:
