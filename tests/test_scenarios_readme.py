@@ -152,3 +152,13 @@ def test_a_plan_that_fails_before_planning_leaves_a_comment(project: Path) -> No
     outputs, comment = run_plan_step(project)
     assert outputs == "code=1\n"
     assert comment == "provisioner plan failed: see the job log.\n"
+
+
+def test_the_commands_table_lists_every_command_and_only_real_ones() -> None:
+    from provisioner.cli import _register, cli
+
+    _register()
+    text = README.read_text(encoding="utf-8")
+    table = text.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `provisioner ([a-z-]+)", table, re.M))
+    assert listed == set(cli.commands)
