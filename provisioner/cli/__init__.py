@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Iterator
@@ -45,6 +46,14 @@ class Group(click.Group):
     """
 
     group_class = type
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        _load(*_MODULES.get(cmd_name, ()))
+        return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         with _usage_errors_exit_1():
@@ -93,18 +102,32 @@ def cli(verbose: bool) -> None:
     )
 
 
+# Where each command lives, so a command imports only what it needs: `plan`
+# does not pay for the API client, `validate` not for the emulator.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "validate": ("config_cmds",),
+    "schema": ("config_cmds",),
+    "init": ("config_cmds",),
+    "plan": ("plan_cmds",),
+    "apply": ("apply_cmds",),
+    "import": ("adopt_cmds",),
+    "state": ("state_cmds", "adopt_cmds"),
+    "output": ("state_cmds",),
+    "force-unlock": ("state_cmds",),
+    "emulator": ("emulator_cmds",),
+}
+
+
+def _load(*modules: str) -> None:
+    # Importing a command module registers its commands on `cli`.
+    for module in modules:
+        importlib.import_module(f"provisioner.cli.{module}")
+
+
 def _register() -> None:
-    # Each command family lives in its own module; importing registers it.
-    from provisioner.cli import (  # noqa: F401
-        apply_cmds,
-        config_cmds,
-        emulator_cmds,
-        plan_cmds,
-        state_cmds,
-    )
+    _load(*sorted({m for modules in _MODULES.values() for m in modules}))
 
 
 def main() -> None:
     """Console-script entry point."""
-    _register()
     cli(prog_name="provisioner")
