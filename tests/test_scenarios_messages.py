@@ -141,13 +141,19 @@ def test_an_unreachable_api_or_a_wrong_key_says_what_to_check(
             check=False,
         )
 
+    key_hint = "; check KALEYRA_API_KEY (a key of this environment and region)"
+    # A very first apply has nothing to refresh: the pre-flight proves the key.
+    first = provisioner(wrong_key, "apply", "--auto-approve")
+    assert first.returncode == 1
+    [line] = first.stderr.splitlines()
+    assert line.startswith("Error: ") and line.endswith(key_hint), line
+    assert emulator.count("POST /rest/user/create") == 0
+    assert emulator.count("POST /rest/room/create") == 0
+
     assert provisioner(emulator.env, "apply", "--auto-approve").returncode == 0
     for (env, hint), command in itertools.product(
         (
-            (
-                wrong_key,
-                "; check KALEYRA_API_KEY (a key of this environment and region)",
-            ),
+            (wrong_key, key_hint),
             (closed, "; check api.url in provisioner.yaml, or KALEYRA_API_URL"),
         ),
         (["plan"], ["apply", "--auto-approve"]),

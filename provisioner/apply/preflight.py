@@ -66,7 +66,12 @@ async def preflight(
     roles: dict[str, str | None] = dict(planned_roles(plan))
     needed = {u for c in rooms for u in participants(c.request or {})}
     needed |= set(external_users)
-    roles.update(await read_roles(client, needed - roles.keys(), parallelism))
+    unread = needed - roles.keys()
+    if not unread and (rooms or plan.users):
+        # Nothing to read, yet changes to make: prove the key with one cheap
+        # read, so a wrong key is one error, not a failure per operation.
+        await client.list_rooms(0, 1)
+    roles.update(await read_roles(client, unread, parallelism))
     missing = sorted(u for u in needed if roles.get(u) is None)
     if missing:
         raise ProvisionerError(
