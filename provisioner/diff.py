@@ -150,16 +150,24 @@ def _room_change(name: str, inputs: _Inputs) -> RoomChange:
     if name in inputs.drift:
         return _drifted(spec, record, name, inputs.drift[name], pending)
     if spec is None:
-        return RoomChange(
-            Action.DELETE,
-            name,
-            room_id=record.room_id,
-            fingerprint=record.fingerprint,
-            prevent_destroy=record.prevent_destroy,
-            reasons=(REASON_REMOVED, *pending),
-            links_lost=_participants(record),
-        )
+        return _delete(name, record, (REASON_REMOVED, *pending))
     return _compared(spec, record, name in inputs.replace, pending)
+
+
+def _delete(
+    name: str, record: RoomRecord, reasons: tuple[str, ...], forget_only: bool = False
+) -> RoomChange:
+    """A room in the state and no longer in the files."""
+    return RoomChange(
+        Action.DELETE,
+        name,
+        room_id=record.room_id,
+        fingerprint=record.fingerprint,
+        prevent_destroy=record.prevent_destroy,
+        reasons=reasons,
+        links_lost=_participants(record),
+        forget_only=forget_only,
+    )
 
 
 def _compared(
@@ -226,16 +234,8 @@ def _drifted(
     """A room gone on the API: recreate it, or only forget it when removed."""
     lost = _participants(record)
     if spec is None:
-        return RoomChange(
-            Action.DELETE,
-            name,
-            room_id=record.room_id,
-            fingerprint=record.fingerprint,
-            prevent_destroy=record.prevent_destroy,
-            reasons=(reason, REASON_REMOVED, REASON_FORGET),
-            links_lost=lost,
-            forget_only=True,
-        )
+        reasons = (reason, REASON_REMOVED, REASON_FORGET)
+        return _delete(name, record, reasons, forget_only=True)
     change = _create(spec, (f"{reason} (was {record.room_id})", *pending))
     return dataclasses.replace(change, links_lost=lost)
 
