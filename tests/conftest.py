@@ -369,3 +369,10 @@ class ScriptedApi:
 def scripted() -> type[ScriptedApi]:
     """``scripted(*steps)``: a ScriptedApi (see the module doc)."""
     return ScriptedApi
+
+
+@pytest.fixture
+def estate_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch folder, made the current directory for the test."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

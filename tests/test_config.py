@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from estatefiles import write
 
 from provisioner import config, rules
 from provisioner.config import Settings, load_estate, load_settings
@@ -16,19 +17,6 @@ from provisioner.model import Location, canonical_request
 REPO = Path(__file__).parent.parent
 USERS = "users:\n  alice: {role: plus}\n  bob: {role: basic, language: it}\n"
 PAIR = "    participants: [{user_id: alice}, {user_id: bob}]\n"
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-@pytest.fixture
-def estate_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_settings_default_from_the_rules_without_a_file(estate_dir: Path) -> None:

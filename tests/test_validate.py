@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from estatefiles import write
 
 import provisioner.cli.config_cmds  # noqa: F401  (registers the commands)
 from provisioner.cli import cli
@@ -18,19 +19,6 @@ REPO = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 USERS = "users:\n  alice: {role: plus}\n  bob: {role: basic}\n"
 ROOM = "    participants: [{user_id: alice}, {user_id: bob}]\n"
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-@pytest.fixture
-def estate_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_example_estate_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
