@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.config import Estate, Settings
-from provisioner.diff import diff
 from provisioner.model import RoomSpec, room_spec, user_spec
-from provisioner.planner import PlanRequest, build_plan, policy
+from provisioner.plan.build import PlanRequest, build_plan, policy
+from provisioner.plan.diff import diff
+from provisioner.plan.safety import check_safety
 from provisioner.render import render
-from provisioner.safety import check_safety
 from provisioner.state.document import (
     RoomRecord,
     State,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from e2ekit import Project, text_of
 
-from provisioner.planfile import load_plan
+from provisioner.apply.planfile import load_plan
 
 STANDUP = """\
 users:

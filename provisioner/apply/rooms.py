@@ -16,6 +16,7 @@ from typing import Any
 
 from provisioner.apply.context import Context
 from provisioner.apply.ledger import Outcome
+from provisioner.apply.reconcile import ambiguous, find_candidates
 from provisioner.apply.records import (
     record_adopted,
     record_created,
@@ -31,7 +32,6 @@ from provisioner.errors import (
 )
 from provisioner.kaleyra import RoomInfo
 from provisioner.plan import Action, RoomChange
-from provisioner.reconcile import ambiguous, find_candidates
 from provisioner.state.document import (
     PendingCreate,
     RetiringRoom,

@@ -15,11 +15,11 @@ from provisioner.apply.context import ApplyOptions, Context, Stopper
 from provisioner.apply.engine import execute_until_stopped, total_operations
 from provisioner.apply.ledger import ApplyReport, Ledger
 from provisioner.apply.patience import PatientClient
+from provisioner.apply.progress import Progress
 from provisioner.apply.recover import reconcile_pending
 from provisioner.apply.writer import StateWriter
 from provisioner.kaleyra import KaleyraClient
 from provisioner.plan import Action, Plan
-from provisioner.progress import Progress
 from provisioner.state.document import State, StateBackend
 
 

@@ -24,18 +24,19 @@ import click
 from provisioner.apply.connect import api_key, client_for, require_key
 from provisioner.apply.context import ApplyOptions, reconcile_delay_from_env
 from provisioner.apply.ledger import ApplyReport
+from provisioner.apply.planfile import load_plan
+from provisioner.apply.progress import Progress
+from provisioner.apply.refresh import RefreshResult, refresh
 from provisioner.apply.run import ApplyRun
 from provisioner.cli import cli
 from provisioner.cli.options import lock_timeout_option
 from provisioner.config import Estate, Settings, load_estate, load_settings
 from provisioner.errors import ProvisionerError
 from provisioner.kaleyra import ApiKey
-from provisioner.planfile import check_fresh, load_plan
-from provisioner.planner import PlanRequest, build_plan, policy
-from provisioner.progress import Progress
-from provisioner.refresh import RefreshResult, refresh
+from provisioner.plan.build import PlanRequest, build_plan, policy
+from provisioner.plan.safety import check_safety
+from provisioner.plan.savedplan import check_fresh
 from provisioner.render import render
-from provisioner.safety import check_safety
 from provisioner.state import open_backend
 from provisioner.state.document import State, StateBackend
 

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import click
 
+from provisioner.apply.planfile import save_plan
 from provisioner.cli import cli
 from provisioner.cli.options import Duration
 from provisioner.config import (
@@ -29,11 +30,10 @@ from provisioner.config import (
 )
 from provisioner.errors import ProvisionerError
 from provisioner.plan import Plan
-from provisioner.planfile import save_plan
-from provisioner.planner import PlanRequest, build_plan, policy
+from provisioner.plan.build import PlanRequest, build_plan, policy
+from provisioner.plan.safety import check_safety
 from provisioner.render import FORMATS, render
 from provisioner.render.markdown import render_refused
-from provisioner.safety import check_safety
 from provisioner.state import open_backend
 from provisioner.state.document import State
 
@@ -50,7 +50,7 @@ def refresh_state(settings: Settings, state: State) -> Refreshed:
     """Read every managed room and user back: (drift, RUNNING rooms, users gone)."""
     # Imported here: the HTTP stack costs start-up time an offline plan skips.
     from provisioner.apply.connect import client_for, require_key
-    from provisioner.refresh import refresh
+    from provisioner.apply.refresh import refresh
 
     key = require_key("refresh (or pass --no-refresh)")
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Final
 
-from provisioner.compare import field_changes
 from provisioner.errors import ProvisionerError
 from provisioner.model import RoomSpec, UserSpec
-from provisioner.plan import (
+from provisioner.plan.changes import (
     Action,
     FlagChange,
     Plan,
@@ -25,8 +24,9 @@ from provisioner.plan import (
     RetireChange,
     RoomChange,
 )
+from provisioner.plan.compare import field_changes
+from provisioner.plan.users import user_changes
 from provisioner.state.document import RoomRecord, State
-from provisioner.userdiff import user_changes
 
 REASON_NEW: Final = "in the files, not in the state"
 REASON_REMOVED: Final = "in the state, not in the files"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from provisioner.errors import UnsafePlanError
-from provisioner.plan import Action, Plan, RoomChange
+from provisioner.plan.changes import Action, Plan, RoomChange
 from provisioner.state.document import State
 
 MIN_MANAGED: Final = 4

@@ -12,11 +12,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from provisioner.config import Estate, Settings
-from provisioner.diff import diff, sandbox_warnings
-from provisioner.plan import Action, Plan
-from provisioner.planfile import inputs_fingerprint
-from provisioner.safety import Policy
+from provisioner.model import Estate, Settings
+from provisioner.plan.changes import Action, Plan
+from provisioner.plan.diff import diff, sandbox_warnings
+from provisioner.plan.safety import Policy
+from provisioner.plan.savedplan import inputs_fingerprint
 from provisioner.state.document import State
 
 
