@@ -174,8 +174,8 @@ class Settings:
     api_environment: str = "sandbox"
     api_region: str = "eu"
     api_url: str | None = None
-    on_replace: str = "disable"
-    max_delete_percent: int = 25
+    on_replace: str = rules.DEFAULT_ON_REPLACE
+    max_delete_percent: int = rules.DEFAULT_MAX_DELETE_PERCENT
     prune_users: bool = False
     file: Path | None = None
     """The settings file read, when there is one."""

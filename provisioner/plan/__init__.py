@@ -1,5 +1,6 @@
 """PURE: the estate and the state -> a Plan. No file, network, clock or environment.
 
+request.py    what the command line asked: the one record plan and apply share
 changes.py    the Plan as data: ordered changes, counts, what they cost people
 diff.py       desired rooms + state -> room changes (create, replace, delete, no-op)
 users.py      desired users + state -> user changes
@@ -23,6 +24,7 @@ from provisioner.plan.changes import (
     Summary,
     UserChange,
 )
+from provisioner.plan.request import Request
 
 __all__ = [
     "Action",
@@ -30,6 +32,7 @@ __all__ = [
     "FlagChange",
     "Plan",
     "PlanOptions",
+    "Request",
     "RetireChange",
     "RoomChange",
     "Summary",

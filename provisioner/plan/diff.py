@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Final
 
+from provisioner import rules
 from provisioner.errors import ProvisionerError
 from provisioner.model import RoomSpec, UserSpec
 from provisioner.plan.changes import (
@@ -78,7 +79,7 @@ def diff(
     targets: Collection[str] = (),
     drift: Mapping[str, str] | None = None,
     prune_users: bool = False,
-    on_replace: str = "disable",
+    on_replace: str = rules.DEFAULT_ON_REPLACE,
 ) -> Plan:
     """The plan that brings the state to the desired rooms and users.
 
