@@ -15,6 +15,8 @@ from e2ekit import Project, text_of
 
 from provisioner.apply.planfile import load_plan
 
+pytestmark = pytest.mark.e2e  # once per emulator flavour: see conftest
+
 STANDUP = """\
 users:
   alice: {role: plus}
