@@ -8,6 +8,7 @@ its own independent checks on purpose, so a mistake here is caught by the tests.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Literal
@@ -47,6 +48,10 @@ class Field:
 
 USER_ID_PATTERN: Final = r"^[A-Za-z0-9._-]{1,128}$"
 ROOM_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,62}$"
+ROOM_NAME_WORDS: Final = (
+    "lowercase letters, digits and dashes, starting with a letter or digit, "
+    "at most 63 characters"
+)
 PARTICIPANTS_MIN: Final = 2
 PARTICIPANTS_MAX: Final = 25
 PLUS_ROLE: Final = "plus"
@@ -267,3 +272,10 @@ def room_field(name: str) -> Field:
         if field.name == name:
             return field
     raise KeyError(name)
+
+
+def room_name_fault(name: str) -> str | None:
+    """Why `name` cannot name a room; None when it can."""
+    if re.fullmatch(ROOM_NAME_PATTERN, name, re.ASCII):
+        return None
+    return f"{name!r} is not a valid room name ({ROOM_NAME_WORDS})"

@@ -7,6 +7,7 @@ give up on finding one) under the state lock. Neither prints a join URL.
 from __future__ import annotations
 
 import asyncio
+import difflib
 from pathlib import Path
 
 import click
@@ -22,9 +23,11 @@ from provisioner.apply.adoption import (
 from provisioner.apply.connect import client_for, require_key
 from provisioner.apply.records import record_adopted, still_replaces, store_ops
 from provisioner.cli.options import lock_timeout_option
-from provisioner.config import Settings, load_estate, load_settings
-from provisioner.errors import ProvisionerError
+from provisioner.config import Settings, display_path, load_estate, load_settings
+from provisioner.errors import ConfigError, ProvisionerError
 from provisioner.kaleyra import RoomInfo
+from provisioner.model import RoomSpec
+from provisioner.rules import room_name_fault
 from provisioner.state import open_backend
 from provisioner.state.document import StateBackend, op_pending_drop, op_room_put
 
@@ -45,13 +48,29 @@ def _commit(backend: StateBackend, state_ops: list[dict[str, object]]) -> None:
     backend.compact(state)
 
 
+def _defined_room(settings: Settings, name: str) -> RoomSpec:
+    """The room NAME of the files; an error when the files are broken or lack it."""
+    estate = load_estate(settings)
+    if estate.problems:
+        raise ConfigError(list(estate.problems))
+    spec = estate.rooms.get(name)
+    if spec is None:
+        folder = display_path(settings.rooms_dir)
+        close = difflib.get_close_matches(name, list(estate.rooms), 1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ProvisionerError(
+            f"{name} is not a room of the files in {folder}{hint}: define it "
+            "there first (the next plan would delete a room the files lack); "
+            "nothing was changed"
+        )
+    return spec
+
+
 def _describe_import(name: str, imported: Imported) -> list[str]:
     room_id = imported.record.room_id
     users = ", ".join(sorted(imported.record.urls))
     lines = [f"Imported {room_id} as {name} (participants: {users})."]
-    if not imported.in_files:
-        lines.append(f"{name} is not in the room files: the next plan deletes it.")
-    elif imported.differs:
+    if imported.differs:
         lines.append(
             f"It differs from the files in {', '.join(imported.differs)}: the next "
             "plan replaces it (new links)."
@@ -61,10 +80,9 @@ def _describe_import(name: str, imported: Imported) -> list[str]:
             f"It matches the files in everything the API shows "
             f"({', '.join(sorted(shown_fields()))}, participants)."
         )
-    if imported.in_files:
-        lines.append(
-            f"Not readable from the API, taken from the files: {', '.join(UNREADABLE)}."
-        )
+    lines.append(
+        f"Not readable from the API, taken from the files: {', '.join(UNREADABLE)}."
+    )
     return lines
 
 
@@ -77,9 +95,16 @@ def shown_fields() -> list[str]:
 @click.argument("room_id")
 @lock_timeout_option
 def import_command(name: str, room_id: str, lock_timeout: float) -> None:
-    """Adopt an existing room into the state as NAME (read back from the API)."""
+    """Adopt an existing room into the state as NAME (read back from the API).
+
+    NAME must be a room of the files: a name the files do not define would be
+    deleted by the next plan, and a typo would turn "adopt" into "delete".
+    """
+    fault = room_name_fault(name)
+    if fault is not None:
+        raise ProvisionerError(f"{fault}; nothing was changed")
     settings = load_settings(Path("."))
-    spec = load_estate(settings).rooms.get(name)
+    spec = _defined_room(settings, name)
     backend = open_backend(settings.state, settings.root)
     with backend.lock("import", lock_timeout):
         check_importable(backend.read(), name, room_id)

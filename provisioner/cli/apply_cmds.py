@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -48,9 +51,46 @@ def confirm(auto_approve: bool) -> None:
             "no terminal to ask for confirmation: pass --auto-approve, or apply a "
             "saved plan (provisioner plan --out FILE, then provisioner apply FILE)"
         )
-    answer = click.prompt(PROMPT, default="", show_default=False, prompt_suffix=": ")
-    if answer.strip() != "yes":
-        raise ProvisionerError("apply cancelled; nothing was changed")
+    if ask(f"{PROMPT}: ").strip() != "yes":
+        raise ProvisionerError(cancelled())
+
+
+def cancelled(how: str = "") -> str:
+    """The words for an apply the user stopped at the question."""
+    return f"apply cancelled{f' ({how})' if how else ''}; nothing was changed"
+
+
+def ask(prompt: str) -> str:
+    """One line from the terminal; Ctrl-C exits 130 and Ctrl-D exits 1, at once.
+
+    The prompt runs inside the apply's event loop, whose SIGINT handler only
+    cancels the main task: `input()` would go on waiting for Enter. Python's
+    default handler is put back for the question so that Ctrl-C interrupts it.
+    """
+    click.echo(prompt, nl=False)
+    try:
+        with _interruptible():
+            return input()
+    except KeyboardInterrupt:
+        click.echo("", err=True)
+        click.echo(f"Error: {cancelled('Ctrl-C')}", err=True)
+        raise click.exceptions.Exit(EXIT_SIGNAL["SIGINT"]) from None
+    except EOFError:
+        click.echo("", err=True)
+        raise ProvisionerError(cancelled("end of input")) from None
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread: nothing to put back
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class TerminalConsole:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -22,7 +21,7 @@ from provisioner.cli import LazyGroup
 from provisioner.cli.options import lock_timeout_option
 from provisioner.config import load_settings
 from provisioner.errors import ProvisionerError
-from provisioner.rules import ROOM_NAME_PATTERN
+from provisioner.rules import room_name_fault
 from provisioner.state import open_backend
 from provisioner.state.document import (
     RoomRecord,
@@ -151,11 +150,9 @@ def rm_cmd(names: tuple[str, ...], lock_timeout: float) -> None:
 @lock_timeout_option
 def mv_cmd(old: str, new: str, lock_timeout: float) -> None:
     """Rename a room in the state without replacing it."""
-    if not re.fullmatch(ROOM_NAME_PATTERN, new):
-        raise ProvisionerError(
-            f"{new!r} is not a valid room name (lowercase letters, digits and "
-            "dashes, starting with a letter or digit, at most 63 characters)"
-        )
+    fault = room_name_fault(new)
+    if fault is not None:
+        raise ProvisionerError(fault)
     backend = _backend()
     with backend.lock("state mv", lock_timeout):
         state = backend.read()

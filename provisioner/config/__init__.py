@@ -1,6 +1,7 @@
 """Reading the user's files: the only stage that opens provisioner.yaml or a room file.
 
 load.py        provisioner.yaml -> Settings, room files -> Estate, every problem
+files.py       finding room files: every folder read or reported, none outside the root
 yamlio.py      strict YAML: safe loading, duplicate keys refused, node positions
 yamlbuild.py   YAML nodes -> plain values, noting duplicates, aliases and surprises
 yamlpath.py    paths into a node tree (`rooms.standup.participants[1]`)
@@ -11,8 +12,8 @@ crossfile.py   the rules that span files (unique names and descriptions, users)
 scaffold.py    `provisioner init`: the files a new repository starts from
 """
 
+from provisioner.config.files import ROOM_FILE_SUFFIXES
 from provisioner.config.load import (
-    ROOM_FILE_SUFFIXES,
     SETTINGS_FILE,
     check,
     display_path,

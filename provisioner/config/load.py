@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from provisioner import rules
-from provisioner.config import estate, schema, yamlio
+from provisioner.config import estate, files, schema, yamlio
 from provisioner.config.validation import SchemaCheck
 from provisioner.errors import ConfigError, Problem, ProvisionerError
 from provisioner.model import Estate, Settings
 
 SETTINGS_FILE = "provisioner.yaml"
-ROOM_FILE_SUFFIXES = (".yaml", ".yml")
 
 
 def display_path(path: Path) -> str:
@@ -47,8 +46,12 @@ def load_settings(root: Path = Path(".")) -> Settings:
 def read_settings(root: Path = Path(".")) -> tuple[Settings, list[Problem]]:
     """The settings and their problems; keys with problems keep their defaults."""
     file = root / SETTINGS_FILE
-    if not file.is_file():
+    if not os.path.lexists(file):
         return _settings(root, {}, None), []
+    if not files.is_inside(file, files.real(root)):
+        where = files.OUTSIDE.format(root=files.real(root))
+        problem = Problem(display_path(file), 1, 1, f"the settings file {where}")
+        return _settings(root, {}, file), [problem]
     doc = yamlio.load(file, display_path(file))
     problems = list(doc.problems)
     if doc.value is None:
@@ -61,21 +64,26 @@ def read_settings(root: Path = Path(".")) -> tuple[Settings, list[Problem]]:
     usable = {key: value for key, value in doc.value.items() if (key,) not in broken}
     problems += _url_problems(doc, usable)
     for key in ("rooms", "state"):
-        fault = _path_fault(key, usable.get(key))
+        fault = _path_fault(root, key, usable.get(key))
         if fault:
             problems.append(doc.problem((key,), fault))
             del usable[key]  # the default stands in, so checking can go on
     return _settings(root, usable, file), problems
 
 
-def _path_fault(key: str, value: object) -> str | None:
+def _path_fault(root: Path, key: str, value: object) -> str | None:
     """What the file system would refuse in a path setting (found, not crashed on)."""
     if not isinstance(value, str):
         return None
     if "\0" in value:
         return "a path cannot contain a NUL character"
-    if key == "state" and Path(value).name in ("", ".", ".."):
+    if key != "state" or "://" in value:
+        return None
+    if Path(value).name in ("", ".", ".."):
         return "must name a file, e.g. rooms.state.json"
+    culprit = files.not_a_folder(root / Path(value).expanduser())
+    if culprit is not None:
+        return f"{display_path(culprit)} is a file, not a folder"
     return None
 
 
@@ -127,18 +135,19 @@ def load_estate(settings: Settings, only: Sequence[Path] = ()) -> Estate:
 
     Files named in `only` that lie outside the rooms folder are loaded too, so
     a new file can be checked against the estate before it is moved in.
+    What could not be read is always reported: every file's rules depend on it.
     """
-    files, problems = _room_files(settings, only)
+    paths, unread = _room_files(settings, only)
     with yamlio.paused_gc():
-        docs = [yamlio.load(file, display_path(file)) for file in files]
+        docs = [yamlio.load(path, display_path(path)) for path in paths]
         built = estate.build(docs, _rooms_check())
-    problems += built.problems
+    problems = [*unread, *_narrowed(built.problems, only)]
     return Estate(
         rooms=built.rooms,
         users=built.users,
         external_users=built.external_users,
-        problems=tuple(sorted(_narrowed(problems, only))),
-        files=tuple(files),
+        problems=tuple(sorted(problems)),
+        files=tuple(paths),
     )
 
 
@@ -156,31 +165,10 @@ def check(root: Path = Path("."), only: Sequence[Path] = ()) -> Estate:
 def _room_files(
     settings: Settings, only: Sequence[Path]
 ) -> tuple[list[Path], list[Problem]]:
-    problems = []
-    if not settings.rooms_dir.is_dir():
-        message = "rooms folder not found (set rooms: in provisioner.yaml)"
-        problems.append(Problem(display_path(settings.rooms_dir), 1, 1, message))
-    found = _yaml_files(settings.rooms_dir)
-    for path in only:
-        found += _yaml_files(path) if path.is_dir() else [path]
-    # One file may be reached twice (the folder, and a path given): load it once.
-    files: dict[Path, Path] = {}
-    for path in found:
-        files.setdefault(path.resolve(), path)
-    files.pop((settings.root / SETTINGS_FILE).resolve(), None)
-    return sorted(files.values()), problems
-
-
-def _yaml_files(folder: Path) -> list[Path]:
-    found = []
-    for parent, dirs, names in os.walk(folder):
-        dirs[:] = [name for name in dirs if not name.startswith(".")]
-        found += [
-            Path(parent) / name
-            for name in names
-            if name.endswith(ROOM_FILE_SUFFIXES) and not name.startswith(".")
-        ]
-    return found
+    found = files.room_files(settings.root, settings.rooms_dir, only, display_path)
+    settings_file = files.real(settings.root / SETTINGS_FILE)
+    rooms = [path for path in found.files if files.real(path) != settings_file]
+    return rooms, found.problems
 
 
 def _narrowed(problems: Iterable[Problem], only: Sequence[Path]) -> list[Problem]:

@@ -23,6 +23,10 @@ SETTINGS_SCHEMA_FILE = Path("schemas/provisioner.schema.json")
 
 Schema = dict[str, Any]
 
+EMPTY_OR_OBJECT = ["object", "null"]
+"""A whole file: a mapping, or nothing at all (empty, or comments only, as
+`init` writes it), which YAML reads as null."""
+
 # Titles name the kind of text a pattern accepts, for messages and editors.
 _PATTERN_TITLES = {
     rules.USER_ID_PATTERN: "user id",
@@ -185,7 +189,7 @@ def rooms_schema() -> Schema:
         "title": "provisioner room file",
         "description": "Kaleyra Video rooms as code: rooms keyed by name, "
         "optional file defaults, managed users and external users.",
-        "type": "object",
+        "type": EMPTY_OR_OBJECT,
         "additionalProperties": False,
         "properties": _file_sections(),
         "$defs": {
@@ -225,6 +229,7 @@ def settings_schema() -> Schema:
         "provisioner.yaml: where the rooms and the state are, and safety settings.",
         {"api": _api_settings()},
     )
+    schema["type"] = EMPTY_OR_OBJECT
     return {"$schema": DIALECT, "title": "provisioner settings", **schema}
 
 

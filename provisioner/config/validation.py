@@ -253,6 +253,9 @@ def _range(schema: Mapping[str, Any], low: str, high: str) -> str:
 
 def _words(types: str | list[str]) -> str:
     names = [types] if isinstance(types, str) else list(types)
+    if len(names) > 1 and "null" in names:
+        names.remove("null")  # a whole empty file: not worth offering
+
     words = [_TYPE_WORDS.get(name, name) for name in names]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + ", or " + words[-1]
 

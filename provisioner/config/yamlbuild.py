@@ -1,17 +1,19 @@
 """YAML nodes -> plain Python values, noting duplicate keys, aliases and surprises.
 
 PyYAML's own constructor keeps the last of two duplicate keys and expands
-aliases without limit; this builder refuses both, and flags the YAML 1.1
-numbers nobody means (octal `0600`, base-60 `1:30`).
+aliases without limit; this builder refuses both, and flags every plain
+scalar that YAML 1.2 reads otherwise (`yes`, octal `0600`, base-60 `1:30`:
+see `yamlmeaning.py`), keys included.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from provisioner.config.yamlmeaning import AMBIGUOUS, explain
 
 MAX_ALIAS_NODES = 100_000
 """Nodes that aliases may add by re-use: far above honest anchors, far below a bomb."""
@@ -20,7 +22,6 @@ _TAG = "tag:yaml.org,2002:"
 STR_TAG, MERGE_TAG = _TAG + "str", _TAG + "merge"
 MAP_TAG, SEQ_TAG = _TAG + "map", _TAG + "seq"
 INT_TAG, FLOAT_TAG = _TAG + "int", _TAG + "float"
-_OCTAL = re.compile(r"[-+]?0[0-7_]+")
 
 
 class AliasBombError(Exception):
@@ -97,6 +98,9 @@ class Builder:
             if type(key_node) is not ScalarNode:
                 self.issue(key_node, node, "keys must be plain text")
                 continue
+            if key_node.tag.startswith(AMBIGUOUS):
+                tag = key_node.tag.removeprefix(AMBIGUOUS)
+                self.ambiguous(key_node, node, tag, key=True)
             key = str(key_node.value)
             if key in result:
                 self.duplicate(node, key_node)
@@ -125,6 +129,8 @@ class Builder:
 
     def scalar(self, node: ScalarNode) -> Any:
         tag = node.tag
+        if tag.startswith(AMBIGUOUS):
+            return self.ambiguous(node, node, tag.removeprefix(AMBIGUOUS))
         if tag == STR_TAG:
             return node.value
         maker = _MAKERS.get(tag)
@@ -132,35 +138,28 @@ class Builder:
             self.issue(node, node, f"unsupported tag {short_tag(tag)}")
             return None
         try:
-            value = maker(node)
+            return maker(node)
         except (ValueError, KeyError, TypeError, OverflowError):
             self.issue(node, node, f"cannot read {node.value!r} as {short_tag(tag)}")
             return None
-        if tag in (INT_TAG, FLOAT_TAG):
-            self.surprise(node, value)
-        return value
 
-    def surprise(self, node: ScalarNode, value: Any) -> None:
-        written = str(node.value)
-        if ":" in written:
-            kind = "base-60 number"
-        elif tag_is_octal(node):
-            kind = "octal number"
-        else:
-            return
-        self.issue(
-            node,
-            node,
-            f"YAML 1.1 reads {written} as the {kind} {value}; "
-            f'write {value}, or quote it ("{written}") for text',
-        )
+    def ambiguous(
+        self, node: ScalarNode, owner: Node, tag: str, *, key: bool = False
+    ) -> Any:
+        """A plain scalar YAML 1.2 reads otherwise: YAML 1.1's value, and an issue."""
+        value: Any = node.value
+        maker = _MAKERS.get(tag)
+        if maker is not None:
+            try:
+                value = maker(ScalarNode(tag, node.value))
+            except (ValueError, KeyError, TypeError, OverflowError):
+                value = None
+        elif tag != STR_TAG:
+            value = None
+        self.issue(node, owner, explain(str(node.value), tag, value, key=key))
+        return value
 
 
 def short_tag(tag: str) -> str:
     """`tag:yaml.org,2002:int` -> `!!int`, as it is written in YAML."""
     return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
-
-
-def tag_is_octal(node: ScalarNode) -> bool:
-    """Whether an int scalar is written with a leading zero (octal in YAML 1.1)."""
-    return node.tag == INT_TAG and _OCTAL.fullmatch(str(node.value)) is not None

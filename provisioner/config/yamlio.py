@@ -2,7 +2,8 @@
 
 libyaml composes the node tree when it is installed (the pure-Python composer
 otherwise); values are then built here rather than by PyYAML's constructor so
-that duplicate keys, alias expansion and YAML 1.1 number surprises are caught.
+that duplicate keys, alias expansion and plain scalars YAML 1.2 reads
+otherwise (see `yamlmeaning.py`) are caught.
 Positions of deep nodes are only needed when something is wrong, so a document
 keeps its text and composes it again on demand instead of holding every node.
 """
@@ -25,6 +26,7 @@ from provisioner.config.yamlbuild import (
     AliasBombError,
     Builder,
 )
+from provisioner.config.yamlmeaning import marked
 from provisioner.config.yamlpath import PathKey, format_path, path_of, walk
 from provisioner.errors import Problem
 
@@ -48,7 +50,10 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
         if tag is None:
             if len(self._tags) > _MAX_REMEMBERED_TAGS:
                 self._tags.clear()
-            tag = self._tags[key] = super().resolve(kind, value, implicit)
+            tag = super().resolve(kind, value, implicit)
+            if implicit[0]:  # plain: YAML 1.2 may read it otherwise
+                tag = marked(value, tag)
+            self._tags[key] = tag
         return tag
 
 

@@ -31,6 +31,8 @@ from provisioner.state.files import (
     FILE_MODE,
     atomic_write,
     beside,
+    failure,
+    folder_fault,
     fsync_dir,
     read_bytes,
     signature,
@@ -102,12 +104,12 @@ class LocalBackend:
 
     def compact(self, state: State) -> None:
         """Atomically rewrite the document from `state` and drop the journal."""
-        if state.lineage is None and not self.path.exists():
+        if state.lineage is None and signature(self.path) is None:
             return  # nothing was ever written: keep it that way
         self._expect(state)
         self._check_unmoved()
         text = json.dumps(document(state), indent=2, sort_keys=True) + "\n"
-        if self.path.exists():
+        if signature(self.path) is not None:
             atomic_write(self.backup_path, read_bytes(self.path))
         atomic_write(self.path, text.encode())
         self._close_journal()
@@ -115,12 +117,19 @@ class LocalBackend:
             self.journal_path.unlink(missing_ok=True)
             fsync_dir(self.path.parent)
         except OSError as exc:
-            raise StateError(f"{self.journal_path}: cannot remove ({exc})") from None
+            raise failure(self.journal_path, "remove", exc) from None
         self._disk = _Disk(signature(self.path), 0, 0, state.serial)
 
     @contextmanager
     def lock(self, command: str, timeout: float) -> Iterator[None]:
-        """Hold the exclusive state lock for `command` (e.g. "apply")."""
+        """Hold the exclusive state lock for `command` (e.g. "apply").
+
+        Whoever locks means to write: a folder that cannot take the state's
+        files is refused now, before anything is changed anywhere.
+        """
+        fault = folder_fault(self.path)
+        if fault is not None:
+            raise StateError(f"{self.path}: cannot write the state here: {fault}")
         with FileLock(self.lock_path).hold(command, timeout) as previous:
             self.previous_holder = previous
             yield
@@ -153,16 +162,14 @@ class LocalBackend:
 
     def _load_once(self) -> tuple[State, Replay]:
         state = State()
-        if self.path.exists():
+        if signature(self.path) is not None:
             state = _parse_document(self.path)
         try:
             journal = self.journal_path.read_bytes()
         except FileNotFoundError:
             journal = b""
         except OSError as exc:
-            raise StateError(
-                f"{self.journal_path}: cannot read ({exc.strerror})"
-            ) from None
+            raise failure(self.journal_path, "read", exc) from None
         return state, replay(state, journal, str(self.journal_path))
 
     # -- writing ---------------------------------------------------------------
@@ -208,7 +215,7 @@ class LocalBackend:
             return self._journal_fd
         self._check_unmoved()
         disk = self._disk_now()
-        existed = self.journal_path.exists()
+        existed = signature(self.journal_path) is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(
@@ -221,9 +228,7 @@ class LocalBackend:
             if not existed:
                 fsync_dir(self.path.parent)
         except OSError as exc:
-            raise StateError(
-                f"{self.journal_path}: cannot open ({exc.strerror})"
-            ) from None
+            raise failure(self.journal_path, "open", exc) from None
         self._disk = _Disk(
             disk.document, disk.journal_end, disk.journal_end, disk.serial
         )

@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from provisioner.errors import StateError, StateLockedError
 from provisioner.state.document import utc_now
-from provisioner.state.files import FILE_MODE
+from provisioner.state.files import FILE_MODE, failure
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +155,7 @@ class FileLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         except OSError as exc:
-            raise StateError(
-                f"{self.path}: cannot open the lock file ({exc.strerror})"
-            ) from None
+            raise failure(self.path, "open the lock file", exc) from None
         with suppress(OSError):  # someone else's file: its mode is theirs to keep
             os.fchmod(fd, FILE_MODE)
         return fd
