@@ -198,7 +198,7 @@ def test_only_narrows_reporting_but_rules_see_every_file(estate_dir: Path) -> No
         estate_dir,
         {
             "rooms/users.yaml": USERS + "rooms:\n  x:\n    live: maybe\n" + PAIR,
-            "rooms/team/a.yaml": "rooms:\n  y:\n    participants:\n"
+            "rooms/team/a.yaml": "rooms:\n  z:\n    participants:\n"
             "      [{user_id: alice}, {user_id: carol}]\n",
         },
     )
@@ -225,12 +225,12 @@ def test_a_file_outside_the_rooms_folder_is_checked_with_the_estate(
         estate_dir,
         {
             "rooms/users.yaml": USERS,
-            "new.yaml": "rooms:\n  y:\n" + PAIR,
+            "new.yaml": "rooms:\n  z:\n" + PAIR,
         },
     )
     estate = load_estate(load_settings(Path(".")), [Path("new.yaml")])
     assert estate.problems == ()
-    assert set(estate.rooms) == {"y"}
+    assert set(estate.rooms) == {"z"}
 
 
 def test_display_paths_are_relative_to_the_current_folder(estate_dir: Path) -> None:

@@ -455,4 +455,6 @@ def test_an_unreadable_journal_is_named_without_python_noise(path: Path) -> None
     (path.parent / f"{path.name}.journal").mkdir()
     with pytest.raises(StateError) as error:
         LocalBackend(path).read()
-    assert str(error.value) == f"{path}.journal: cannot read (Is a directory)"
+    assert str(error.value) == (
+        f"{path}.journal: cannot read: it is a folder, not a file"
+    )

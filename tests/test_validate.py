@@ -41,7 +41,7 @@ def test_every_problem_is_listed_sorted_by_file_line_col(estate_dir: Path) -> No
     write(
         estate_dir,
         {
-            "rooms/b.yaml": "rooms:\n  y:\n    live: 2\n" + ROOM,
+            "rooms/b.yaml": "rooms:\n  z:\n    live: 2\n" + ROOM,
             "rooms/a.yaml": USERS + "rooms:\n  x:\n    recording: maybe\n"
             "    live: maybe\n" + ROOM,
         },
@@ -51,7 +51,7 @@ def test_every_problem_is_listed_sorted_by_file_line_col(estate_dir: Path) -> No
     assert result.stdout.splitlines() == [
         "rooms/a.yaml:6:16: rooms.x.recording: expected true or false, got 'maybe'",
         "rooms/a.yaml:7:11: rooms.x.live: expected true or false, got 'maybe'",
-        "rooms/b.yaml:3:11: rooms.y.live: expected true or false, got 2",
+        "rooms/b.yaml:3:11: rooms.z.live: expected true or false, got 2",
     ]
     assert result.stderr == "3 problems in 2 files.\n"
 
@@ -61,13 +61,13 @@ def test_paths_narrow_the_report_to_their_files(estate_dir: Path) -> None:
         estate_dir,
         {
             "rooms/a.yaml": USERS + "rooms:\n  x:\n    live: maybe\n" + ROOM,
-            "rooms/b.yaml": "rooms:\n  y:\n    live: 2\n" + ROOM,
+            "rooms/b.yaml": "rooms:\n  z:\n    live: 2\n" + ROOM,
         },
     )
     result = CliRunner().invoke(cli, ["validate", "rooms/b.yaml"])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "rooms/b.yaml:3:11: rooms.y.live: expected true or false, got 2"
+        "rooms/b.yaml:3:11: rooms.z.live: expected true or false, got 2"
     ]
 
 
@@ -77,7 +77,7 @@ def test_a_clean_path_passes_while_others_are_broken(estate_dir: Path) -> None:
         {
             "rooms/users.yaml": USERS,
             "rooms/a.yaml": "rooms:\n  x:\n" + ROOM,
-            "rooms/b.yaml": "rooms:\n  y:\n    live: 2\n" + ROOM,
+            "rooms/b.yaml": "rooms:\n  z:\n    live: 2\n" + ROOM,
         },
     )
     result = CliRunner().invoke(cli, ["validate", "rooms/a.yaml"])

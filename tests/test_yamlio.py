@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import datetime
 import gc
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from yaml12 import load12
 
 from provisioner.config import yamlio
 from provisioner.config.yamlbuild import MAX_ALIAS_NODES
@@ -28,11 +34,13 @@ def messages(doc: yamlio.Document) -> list[str]:
     return [str(problem) for problem in doc.problems]
 
 
-def test_plain_values_are_built_as_yaml_1_1_reads_them(tmp_path: Path) -> None:
+def test_plain_values_every_yaml_version_reads_alike_are_built(
+    tmp_path: Path,
+) -> None:
     doc = load(
         tmp_path,
-        "s: text\nq: 'no'\nb: yes\ni: 42\nh: 0x1F\nu: 1_000\nf: 1.5\nn: ~\n"
-        "d: 2024-05-01\nl: [1, two]\nm: {k: v}\n",
+        "s: text\nq: 'no'\nb: true\ni: 42\nh: 0x1F\nf: 1.5\nnull: ~\n"
+        "d: '2024-05-01'\nl: [1, two]\nm: {k: v}\ne: 1.0e+3\nz: 0\n",
     )
     assert doc.problems == ()
     assert doc.value == {
@@ -41,19 +49,37 @@ def test_plain_values_are_built_as_yaml_1_1_reads_them(tmp_path: Path) -> None:
         "b": True,
         "i": 42,
         "h": 31,
-        "u": 1000,
         "f": 1.5,
-        "n": None,
-        "d": datetime.date(2024, 5, 1),
+        "null": None,
+        "d": "2024-05-01",
         "l": [1, "two"],
         "m": {"k": "v"},
+        "e": 1000.0,
+        "z": 0,
     }
 
 
+def test_an_ambiguous_value_is_built_as_yaml_1_1_reads_it_and_refused(
+    tmp_path: Path,
+) -> None:
+    doc = load(tmp_path, "b: yes\nu: 1_000\nd: 2024-05-01\n")
+    assert doc.value == {"b": True, "u": 1000, "d": datetime.date(2024, 5, 1)}
+    assert [(p.line, p.col) for p in doc.problems] == [(1, 4), (2, 4), (3, 4)]
+
+
 def test_keys_are_taken_as_written(tmp_path: Path) -> None:
-    doc = load(tmp_path, "no: 1\n2024: 2\non: 3\n")
+    doc = load(tmp_path, "2024: 2\nx-1: 3\n'on': 4\n")
     assert doc.problems == ()
-    assert doc.value == {"no": 1, "2024": 2, "on": 3}
+    assert doc.value == {"2024": 2, "x-1": 3, "on": 4}
+
+
+def test_a_key_yaml_1_2_reads_otherwise_is_refused(tmp_path: Path) -> None:
+    doc = load(tmp_path, "rooms:\n  on: 1\n")
+    assert doc.value == {"rooms": {"on": 1}}
+    assert messages(doc) == [
+        "a.yaml:2:3: rooms: YAML 1.1 reads on as true, YAML 1.2 as text; "
+        'quote it ("on")'
+    ]
 
 
 def test_empty_and_comment_only_files_declare_nothing(tmp_path: Path) -> None:
@@ -172,7 +198,15 @@ def test_invalid_utf8_points_at_the_byte(tmp_path: Path) -> None:
         ("a: !mine 1\n", "a.yaml:1:4: a: unsupported tag !mine"),
         ("a: !!int abc\n", "a.yaml:1:4: a: cannot read 'abc' as !!int"),
         ("a: !!bool maybe\n", "a.yaml:1:4: a: cannot read 'maybe' as !!bool"),
-        ("a: 2024-13-45\n", "a.yaml:1:4: a: cannot read '2024-13-45' as !!timestamp"),
+        (
+            "a: !!timestamp 2024-1\n",
+            "a.yaml:1:4: a: cannot read '2024-1' as !!timestamp",
+        ),
+        (
+            "a: 2024-13-45\n",
+            "a.yaml:1:4: a: YAML 1.1 reads 2024-13-45 as a date, YAML 1.2 as text; "
+            'quote it ("2024-13-45")',
+        ),
         ("? [a]\n: 1\n", "a.yaml:1:3: keys must be plain text"),
     ],
 )
@@ -180,25 +214,85 @@ def test_only_plain_data_is_accepted(tmp_path: Path, text: str, message: str) ->
     assert messages(load(tmp_path, text)) == [message]
 
 
-@pytest.mark.parametrize(
-    ("written", "message"),
-    [
-        ("0600", "YAML 1.1 reads 0600 as the octal number 384"),
-        ("-017", "YAML 1.1 reads -017 as the octal number -15"),
-        ("1:30", "YAML 1.1 reads 1:30 as the base-60 number 90"),
-        ("1:30.5", "YAML 1.1 reads 1:30.5 as the base-60 number 90.5"),
+AMBIGUOUS = [
+    # The YAML 1.1 booleans, in each case 1.1 defines (y and n too: PyYAML
+    # reads them as text, the 1.1 spec and other readers as booleans).
+    *[
+        (w, f'true, YAML 1.2 as text; write true, or quote it ("{w}")')
+        for w in ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"]
     ],
-)
-def test_surprising_numbers_are_refused(
-    tmp_path: Path, written: str, message: str
+    *[
+        (w, f'false, YAML 1.2 as text; write false, or quote it ("{w}")')
+        for w in ["n", "N", "no", "No", "NO", "off", "Off", "OFF"]
+    ],
+    ("0600", "the octal number 384, YAML 1.2 as the number 600; write 384 or 600"),
+    ("-017", "the octal number -15, YAML 1.2 as the number -17; write -15 or -17"),
+    ("007", "the octal number 7, YAML 1.2 as the number 7; write 7"),
+    ("08", "text, YAML 1.2 as the number 8; write 8"),
+    ("0o17", "text, YAML 1.2 as the number 15; write 15"),
+    ("0b101", "the number 5, YAML 1.2 as text; write 5"),
+    ("0x1_F", "the number 31, YAML 1.2 as text; write 31"),
+    ("1:30", "the base-60 number 90, YAML 1.2 as text; write 90"),
+    ("1:30.5", "the base-60 number 90.5, YAML 1.2 as text; write 90.5"),
+    ("1_000", "the number 1000, YAML 1.2 as text; write 1000"),
+    ("1_000.5", "the number 1000.5, YAML 1.2 as text; write 1000.5"),
+    ("1e3", "text, YAML 1.2 as the number 1000; write 1000"),
+    ("1.5e3", "text, YAML 1.2 as the number 1500; write 1500"),
+    ("-.5", "text, YAML 1.2 as the number -0.5; write -0.5"),
+    ("2024-05-01", 'a date, YAML 1.2 as text; quote it ("2024-05-01")'),
+    ("2024-05-01T10:00:00Z", "a date and time, YAML 1.2 as text; quote it"),
+    ("2024-05-01 10:00:00", "a date and time, YAML 1.2 as text; quote it"),
+    ("=", 'a special value (!!value), YAML 1.2 as text; quote it ("=")'),
+]
+
+
+@pytest.mark.parametrize(("written", "read"), AMBIGUOUS)
+def test_a_plain_scalar_yaml_1_2_reads_otherwise_is_refused(
+    tmp_path: Path, written: str, read: str
 ) -> None:
     [problem] = load(tmp_path, f"duration: {written}\n").problems
     assert (problem.line, problem.col) == (1, 11)
-    assert problem.message.startswith(f"duration: {message}; write ")
+    assert problem.message.startswith(f"duration: YAML 1.1 reads {written} as {read}")
 
 
-@pytest.mark.parametrize("written", ["0", "600", "0x1F", "1_000", "'0600'", "0.5"])
-def test_ordinary_numbers_pass(tmp_path: Path, written: str) -> None:
+@pytest.mark.parametrize(
+    "written",
+    [
+        "0",
+        "-0",
+        "+12",
+        "600",
+        "0x1F",
+        "'0600'",
+        '"yes"',
+        "0.5",
+        "1.",
+        ".5",
+        "1.0e+3",
+        "true",
+        "False",
+        "NULL",
+        "~",
+        ".inf",
+        "-.INF",
+        ".nan",
+        "yEs",
+        "nO",
+        "o",
+        "0:30",
+        "2024-05",
+        "1-2-3",
+        ".5e+3",
+        "no-go",
+        "y2k",
+        "1 2",
+        "v1.2",
+        "e3",
+    ],
+)
+def test_plain_scalars_every_version_reads_alike_pass(
+    tmp_path: Path, written: str
+) -> None:
     assert load(tmp_path, f"duration: {written}\n").problems == ()
 
 
@@ -251,3 +345,38 @@ def test_paused_gc_restores_the_collector() -> None:
     with yamlio.paused_gc():
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def _reading(value: Any) -> tuple[type, str]:
+    """A value with its type, so that 1 and True and 1.0 differ (and nan == nan)."""
+    return type(value), repr(value)
+
+
+# Plain scalars near every form YAML 1.1 and 1.2 resolve: numbers, signs,
+# exponents, bases, underscores, colons, dates and the boolean words.
+_NEAR_RESOLVED = st.one_of(
+    st.text(alphabet="0123456789+-.:_eExobT", min_size=1, max_size=8),
+    st.sampled_from(["yes", "No", "ON", "off", "y", "N", "true", "Null", "~"]),
+    st.from_regex(r"\A[12][0-9]{3}-[01]?[0-9]-[0-3]?[0-9]\Z"),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NEAR_RESOLVED)
+def test_a_value_passes_only_when_yaml_1_1_and_1_2_read_it_alike(text: str) -> None:
+    document = f"v: {text}\n"
+    try:
+        as_12 = load12(document)
+        as_11 = yaml.safe_load(document)
+    except yaml.YAMLError:
+        return  # not a plain scalar (`- x`, `: x`) or not YAML at all
+    except ValueError:  # YAML 1.1 reads a date that does not exist
+        as_11 = {"v": ValueError}
+    if not isinstance(as_11, dict) or not isinstance(as_12, dict):
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        doc = load(Path(folder), document)
+    if _reading(as_11["v"]) != _reading(as_12["v"]):
+        assert doc.problems, f"{text!r}: 1.1 {as_11['v']!r}, 1.2 {as_12['v']!r}"
+    if not doc.problems:
+        assert _reading(doc.value["v"]) == _reading(as_12["v"])

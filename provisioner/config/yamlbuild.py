@@ -24,6 +24,11 @@ MAP_TAG, SEQ_TAG = _TAG + "map", _TAG + "seq"
 INT_TAG, FLOAT_TAG = _TAG + "int", _TAG + "float"
 
 
+# What PyYAML's value makers raise on text their tag cannot hold (a timestamp
+# that does not match raises AttributeError).
+_UNREADABLE = (ValueError, KeyError, TypeError, OverflowError, AttributeError)
+
+
 class AliasBombError(Exception):
     """Aliases would expand past MAX_ALIAS_NODES."""
 
@@ -139,7 +144,7 @@ class Builder:
             return None
         try:
             return maker(node)
-        except (ValueError, KeyError, TypeError, OverflowError):
+        except _UNREADABLE:
             self.issue(node, node, f"cannot read {node.value!r} as {short_tag(tag)}")
             return None
 
@@ -152,7 +157,7 @@ class Builder:
         if maker is not None:
             try:
                 value = maker(ScalarNode(tag, node.value))
-            except (ValueError, KeyError, TypeError, OverflowError):
+            except _UNREADABLE:
                 value = None
         elif tag != STR_TAG:
             value = None

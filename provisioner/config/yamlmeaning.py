@@ -125,10 +125,8 @@ def _words(kind: str, value: Any, form: str) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, datetime.datetime):
-        return "a date and time"
-    if isinstance(value, datetime.date):
-        return "a date"
+    if kind == "date":
+        return "a date and time" if isinstance(value, datetime.datetime) else "a date"
     return f"the {form}number {_number(value)}"
 
 

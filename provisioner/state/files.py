@@ -63,7 +63,7 @@ def cause(path: Path, exc: OSError, *, writing: bool = False) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return _denied(path, writing)
     if exc.errno == errno.EISDIR:
-        return f"{path} is a folder, not a file"
+        return "it is a folder, not a file"
     return (exc.strerror or type(exc).__name__).lower()
 
 
