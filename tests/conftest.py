@@ -38,6 +38,9 @@ extra CLI flags (``--user``, ``--data``...) and stops it at teardown.
 error envelope (nested, or flat in the docs flavour) with that status and code
 and returns the error object.
 
+``shared_folder`` — a fresh folder the user nobody can enter, for tests that run
+the CLI as nobody (``nobodykit``: root reads every file whatever its mode).
+
 ``inprocess(users=(("alice", "plus"), ("bob", "basic")), **settings)`` builds
 an emulator app in this process (``settings``: faults, ``flavour``...):
 ``.state`` (the Emulator object), ``.client(retry=..., ...)`` (a KaleyraClient
@@ -69,6 +72,7 @@ from typing import Any
 import httpx
 import pytest
 from e2ekit import E2E_MARKER, e2e_flavours
+from nobodykit import shared_folder  # noqa: F401  (a fixture: see nobodykit)
 
 from provisioner.emulator import (
     Emulator,

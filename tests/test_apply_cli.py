@@ -98,6 +98,49 @@ def test_import_refuses_an_unknown_room(project: Project) -> None:
     assert result.stderr == "Error: room room_nosuchroom1 does not exist on the API\n"
 
 
+@pytest.mark.parametrize("name", ["Standup", "stand_up", "stand up", "a" * 64, ""])
+def test_import_refuses_a_name_that_breaks_the_room_name_rule(
+    project: Project, emulator: Any, name: str
+) -> None:
+    result = run("import", name, "room_whatever")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {name!r} is not a valid room name (lowercase letters, digits and "
+        "dashes, starting with a letter or digit, at most 63 characters); "
+        "nothing was changed\n"
+    )
+    assert emulator.stats()["total_requests"] == 0
+    assert not project.state_path.exists()
+
+
+def test_import_refuses_a_name_the_files_do_not_define(
+    project: Project, emulator: Any
+) -> None:
+    made = make_room(emulator)
+    before = emulator.stats()["total_requests"]
+    result = run("import", "standpu", made)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: standpu is not a room of the files in rooms (did you mean "
+        "standup?): define it there first (the next plan would delete a room the "
+        "files lack); nothing was changed\n"
+    )
+    assert emulator.stats()["total_requests"] == before
+    assert not project.state_path.exists()
+
+
+def test_import_refuses_while_the_room_files_have_problems(
+    project: Project, emulator: Any
+) -> None:
+    (project.root / "rooms" / "broken.yaml").write_text("rooms:\n  desk: 1\n")
+    result = run("import", "standup", "room_whatever")
+    assert result.exit_code == 1
+    assert "rooms/broken.yaml:2:9: rooms.desk: expected a mapping, got 1" in (
+        result.stderr
+    )
+    assert emulator.stats()["total_requests"] == 0
+
+
 def leave_pending(project: Project) -> PendingCreate:
     backend = LocalBackend(project.state_path)
     request = {

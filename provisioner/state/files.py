@@ -88,7 +88,7 @@ def folder_fault(path: Path) -> str | None:
     folder = _nearest_folder(path)
     if not os.access(folder, os.W_OK | os.X_OK):
         return (
-            f"the folder {folder} is not writable by this user "
+            f"the folder {os.path.abspath(folder)} is not writable by this user "
             "(or is on a read-only file system)"
         )
     return None
