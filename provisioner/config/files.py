@@ -65,20 +65,36 @@ class _Walk:
     def outside(self, path: Path, what: str) -> None:
         self.problem(path, f"{what} {OUTSIDE.format(root=self.root)}")
 
-    def folder(self, path: Path) -> None:
-        resolved = real(path)
+    def folder(self, path: Path, resolved: Path | None = None) -> None:
+        resolved = resolved or real(path)
         if resolved in self.seen:
             return  # reached twice (a link to a folder already walked, a loop)
         self.seen.add(resolved)
         try:
             with os.scandir(path) as listing:
-                names = sorted(entry.name for entry in listing)
+                entries = sorted((e.name, e) for e in listing if e.name[0] != ".")
         except OSError as exc:
             self.problem(path, f"cannot read the folder: {_reason(exc)}")
             return
-        for name in names:
-            if not name.startswith("."):
-                self.entry(path / name)
+        for name, entry in entries:
+            self.listed(path / name, resolved / name, entry)
+
+    def listed(self, path: Path, resolved: Path, entry: os.DirEntry[str]) -> None:
+        """An entry of a folder walked: the common cases without a system call.
+
+        Only a link can lead elsewhere: a plain entry of a folder inside the
+        root is inside it, and its real path is its folder's plus its name.
+        """
+        try:
+            if entry.is_symlink():
+                self.entry(path)
+            elif entry.is_dir(follow_symlinks=False):
+                self.folder(path, resolved)
+            elif path.name.endswith(ROOM_FILE_SUFFIXES):
+                plain = entry.is_file(follow_symlinks=False)
+                self.file(path, stat.S_IFREG if plain else 0, resolved)
+        except OSError as exc:
+            self.problem(path, f"cannot read it: {_reason(exc)}")
 
     def entry(self, path: Path) -> None:
         room_file = path.name.endswith(ROOM_FILE_SUFFIXES)
@@ -99,12 +115,12 @@ class _Walk:
         else:
             self.outside(path, what)
 
-    def file(self, path: Path, mode: int) -> None:
+    def file(self, path: Path, mode: int, resolved: Path | None = None) -> None:
         if not stat.S_ISREG(mode):
             # A FIFO or a device would block or never end: not a file to read.
             self.problem(path, "not a regular file; a room file must be one")
             return
-        resolved = real(path)
+        resolved = resolved or real(path)
         if resolved not in self.seen:
             self.seen.add(resolved)
             self.found.files.append(path)
