@@ -143,3 +143,14 @@ def test_the_cases_cover_both_ways_a_meaning_can_split() -> None:
     assert verdicts["description: no"] == (False, True)
     assert verdicts["duration: 1e3"] == (False, True)
     assert verdicts["duration: 1:30"] == (True, False)
+
+
+@pytest.mark.parametrize("text", ["", "# every key is optional\n"])
+def test_an_empty_settings_file_is_valid_for_validate_and_its_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    (tmp_path / "provisioner.yaml").write_text(text)
+    assert validated(tmp_path, monkeypatch, "") == []
+    settings = SHIPPED.with_name("provisioner.schema.json")
+    shipped = json.loads(settings.read_text(encoding="utf-8"))
+    assert jsonschema.Draft202012Validator(shipped).is_valid(load12(text))

@@ -9,6 +9,7 @@ those tests run the CLI as nobody (see nobodykit).
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from pathlib import Path
@@ -19,6 +20,7 @@ from e2ekit import FAST_ENV, Project, text_of
 from nobodykit import run_as_nobody
 
 from provisioner.errors import StateError
+from provisioner.state import files
 from provisioner.state.local import LocalBackend
 
 
@@ -138,4 +140,60 @@ def test_a_state_folder_this_user_may_not_enter_is_named(shared_folder: Path) ->
     assert line == (
         "Error: private/rooms.state.json: cannot read: permission denied: "
         "this user cannot enter the folder private"
+    )
+
+
+# --- the words, in process (root may do anything: access is simulated) -----
+
+
+@pytest.fixture
+def refused(monkeypatch: pytest.MonkeyPatch) -> dict[Path, int]:
+    """Paths and the access modes this (simulated) user is refused on them."""
+    rules: dict[Path, int] = {}
+    real_access = os.access
+
+    def access(path: Any, mode: int) -> bool:
+        if rules.get(Path(path), 0) & mode:
+            return False
+        return real_access(path, mode)
+
+    monkeypatch.setattr(files.os, "access", access)
+    return rules
+
+
+def denied(path: Path, *, writing: bool = False) -> str:
+    error = PermissionError(errno.EACCES, "Permission denied")
+    return files.cause(path, error, writing=writing)
+
+
+def test_a_refusal_names_the_folder_or_file_at_fault(
+    tmp_path: Path, refused: dict[Path, int]
+) -> None:
+    state = tmp_path / "private" / "rooms.state.json"
+    state.parent.mkdir()
+    refused[state.parent] = os.X_OK
+    assert denied(state) == (
+        f"permission denied: this user cannot enter the folder {state.parent}"
+    )
+    del refused[state.parent]
+    state.write_text("{}")
+    refused[state] = os.R_OK | os.W_OK
+    assert denied(state) == f"permission denied: this user may not read {state}"
+    assert denied(state, writing=True) == (
+        f"permission denied: this user may not write {state}"
+    )
+    refused[state.parent] = os.W_OK
+    assert denied(state.with_name("new.json"), writing=True) == (
+        f"permission denied: the folder {state.parent} is not writable by this "
+        "user (or is on a read-only file system)"
+    )
+    assert denied(state.with_name("new.json")) == "permission denied"
+
+
+def test_other_refusals_keep_the_systems_words(tmp_path: Path) -> None:
+    full = OSError(errno.ENOSPC, "No space left on device")
+    assert files.cause(tmp_path / "x", full) == "no space left on device"
+    assert files.cause(tmp_path / "x", OSError(errno.ENOTDIR, "?")) == "?"
+    assert files.failure(tmp_path / "x", "write", full, at=tmp_path / "x.tmp").args == (
+        f"{tmp_path}/x: cannot write: no space left on device",
     )
