@@ -9,7 +9,7 @@
      "state_only": [{"name", "prevent_destroy"}],
      "retiring": [{"room_id", "name", "action"}],
      "pending": ["name", ...],
-     "summary": {...}, "has_changes": true, "warnings": [...]}
+     "summary": {...}, "has_changes": true, "checksum": "3f2a…", "warnings": [...]}
 
 Built from a Plan field by field: a new Plan field shows up here only when it
 is added on purpose, so nothing reaches the output by accident.
@@ -50,6 +50,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "pending": list(plan.pending),
         "summary": {**summary, "users": users},
         "has_changes": plan.has_changes,
+        "checksum": plan.checksum,
         "warnings": list(plan.warnings),
     }
 
