@@ -184,6 +184,7 @@ class Settings:
     api_environment: str = "sandbox"
     api_region: str = "eu"
     api_url: str | None = None
+    api_retry_budget_seconds: int = rules.DEFAULT_RETRY_BUDGET_SECONDS
     on_replace: str = rules.DEFAULT_ON_REPLACE
     max_delete_percent: int = rules.DEFAULT_MAX_DELETE_PERCENT
     prune_users: bool = False

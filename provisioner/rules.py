@@ -200,6 +200,8 @@ DEFAULT_MAX_DELETE_PERCENT: Final = 25
 MIN_MANAGED_FOR_LIMITS: Final = 4
 """The percentage limits apply only when the state holds at least this many rooms."""
 
+DEFAULT_RETRY_BUDGET_SECONDS: Final = 900
+
 SANDBOX: Final = "sandbox"
 ENVIRONMENTS: Final = (SANDBOX, "production")
 REGIONS: Final = ("eu", "in", "us", "me")
@@ -257,6 +259,15 @@ API_SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
         "string",
         "Explicit base URL (e.g. the local emulator); overrides environment and "
         "region. KALEYRA_API_URL overrides this.",
+    ),
+    Field(
+        "retry_budget_seconds",
+        "integer",
+        "The most one API operation may spend waiting to retry (429s wait "
+        "without using up the attempts 5xx and connection errors get).",
+        default=DEFAULT_RETRY_BUDGET_SECONDS,
+        minimum=0,
+        maximum=86400,
     ),
 )
 

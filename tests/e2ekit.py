@@ -27,8 +27,8 @@ from provisioner.emulator.dialect import FLAVOURS
 # End-to-end tests carry this marker; conftest runs each once per flavour.
 E2E_MARKER = "e2e"
 FLAVOURS_VARIABLE = "PROVISIONER_TEST_FLAVOURS"
-# The docs flavour joins once the client reads the reference's answers.
-DEFAULT_E2E_FLAVOURS = ("contract",)
+# Both flavours: our reading of the contract, and the reference as published.
+DEFAULT_E2E_FLAVOURS = ("contract", "docs")
 
 FAST_ENV = {
     "PROVISIONER_RETRY_BASE": "0.01",

@@ -21,8 +21,6 @@ from provisioner.kaleyra import RoomInfo
 from provisioner.model import RoomSpec, fingerprint
 from provisioner.state.document import PendingCreate, RoomRecord, State, utc_now
 
-HANDLER: Final = "rest-call-handler/"
-DIRECT_HANDLER: Final = "/direct-rest-call-handler/"
 UNREADABLE: Final = (
     "participants' is_admin and tools",
     "recording_type",
@@ -54,19 +52,10 @@ async def read_room(client: RoomApi, room_id: str) -> RoomInfo:
 
 
 def direct_call(info: RoomInfo) -> bool | None:
-    """directCall as room/info shows it; None when it cannot tell.
-
-    room/info does not document the key: it is taken when sent anyway, else
-    read from the links' shape ([ASSUMED] `direct-rest-call-handler`). Links
-    of another shape say nothing, and the files' value is kept.
+    """directCall as room/info shows it; None when it does not (the files' value
+    is then kept). Links are opaque: nothing is read from their path.
     """
-    sent = info.raw.get("directCall")
-    if isinstance(sent, bool):
-        return sent
-    urls = list(info.urls.values())
-    if not urls or not all(HANDLER in u for u in urls):
-        return None
-    return all(DIRECT_HANDLER in u for u in urls)
+    return info.direct_call
 
 
 def shown(info: RoomInfo) -> dict[str, Any]:

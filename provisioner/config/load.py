@@ -115,6 +115,7 @@ def _settings(root: Path, given: Mapping[str, Any], file: Path | None) -> Settin
         api_environment=str(api["environment"]),
         api_region=str(api["region"]),
         api_url=api["url"],
+        api_retry_budget_seconds=int(api["retry_budget_seconds"]),
         on_replace=str(top["on_replace"]),
         max_delete_percent=int(top["max_delete_percent"]),
         prune_users=bool(top["prune_users"]),

@@ -31,6 +31,7 @@ api:
   environment: sandbox        # sandbox | production
   region: eu                  # eu | in | us | me (sandbox: eu only)
   # url: http://127.0.0.1:8080   # explicit base URL (e.g. the local emulator)
+  retry_budget_seconds: 900     # the most one API call waits out 429s and retries
 on_replace: disable           # the old room of a replacement: disable | delete
 max_delete_percent: 25        # refuse plans deleting more (unless --allow-deletes)
 prune_users: false            # delete users removed from the files
