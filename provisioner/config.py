@@ -13,6 +13,8 @@ from typing import Any
 from provisioner import estate, rules, schema, yamlio
 from provisioner.errors import ConfigError, Problem, ProvisionerError
 from provisioner.model import RoomSpec, UserSpec
+from provisioner.state.location import ENV_VAR as STATE_ENV
+from provisioner.state.location import is_postgres, location_fault
 from provisioner.validation import SchemaCheck
 
 SETTINGS_FILE = "provisioner.yaml"
@@ -32,6 +34,8 @@ class Settings:
     on_replace: str = "disable"
     max_delete_percent: int = 25
     prune_users: bool = False
+    state_history_keep: int = 100
+    lock_lease_seconds: int = 60
     file: Path | None = None
     """The settings file read, when there is one."""
 
@@ -103,6 +107,8 @@ def _path_fault(key: str, value: object) -> str | None:
         return None
     if "\0" in value:
         return "a path cannot contain a NUL character"
+    if key == "state" and is_postgres(value):
+        return location_fault(value)
     if key == "state" and Path(value).name in ("", ".", ".."):
         return "must name a file, e.g. rooms.state.json"
     return None
@@ -140,13 +146,15 @@ def _settings(root: Path, given: Mapping[str, Any], file: Path | None) -> Settin
     return Settings(
         root=root,
         rooms_dir=root / str(top["rooms"]),
-        state=str(top["state"]),
+        state=os.environ.get(STATE_ENV) or str(top["state"]),
         api_environment=str(api["environment"]),
         api_region=str(api["region"]),
         api_url=api["url"],
         on_replace=str(top["on_replace"]),
         max_delete_percent=int(top["max_delete_percent"]),
         prune_users=bool(top["prune_users"]),
+        state_history_keep=int(top["state_history_keep"]),
+        lock_lease_seconds=int(top["lock_lease_seconds"]),
         file=file,
     )
 

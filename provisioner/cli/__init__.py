@@ -111,7 +111,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "plan": ("plan_cmds",),
     "apply": ("apply_cmds",),
     "import": ("adopt_cmds",),
-    "state": ("state_cmds", "adopt_cmds"),
+    "state": ("state_cmds", "adopt_cmds", "shared_cmds"),
     "output": ("state_cmds",),
     "force-unlock": ("state_cmds",),
     "emulator": ("emulator_cmds",),

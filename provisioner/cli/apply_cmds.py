@@ -26,6 +26,7 @@ from provisioner.apply.context import ApplyOptions, reconcile_delay_from_env
 from provisioner.apply.ledger import ApplyReport
 from provisioner.apply.run import ApplyRun
 from provisioner.cli import cli
+from provisioner.cli.backend import backend_for
 from provisioner.cli.options import lock_timeout_option
 from provisioner.config import Estate, Settings, load_estate, load_settings
 from provisioner.errors import ProvisionerError
@@ -36,7 +37,6 @@ from provisioner.progress import Progress
 from provisioner.refresh import RefreshResult, refresh
 from provisioner.render import render
 from provisioner.safety import check_safety
-from provisioner.state import open_backend
 from provisioner.state.document import State, StateBackend
 
 PROMPT = "Do you want to perform these actions? Only 'yes' will be accepted"
@@ -128,7 +128,7 @@ def apply_fresh(
     """Plan, show, confirm and apply under the lock; None when nothing changed."""
     settings = load_settings(path)
     estate = load_checked_estate(settings)
-    backend = open_backend(settings.state, settings.root)
+    backend = backend_for(settings)
     key = api_key()
     do_refresh = key is not None if flags[0] is None else flags[0]
     if do_refresh:
@@ -161,7 +161,7 @@ def apply_saved(
     """Apply exactly a saved plan: refused when stale; None when it changes nothing."""
     plan = load_plan(path)
     settings = load_settings(Path("."))
-    backend: StateBackend = open_backend(settings.state, settings.root)
+    backend: StateBackend = backend_for(settings)
     with backend.lock("apply", lock_timeout):
         state = backend.read()
         check_fresh(plan, state)

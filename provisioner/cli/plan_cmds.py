@@ -20,6 +20,7 @@ from typing import IO, Any
 import click
 
 from provisioner.cli import cli
+from provisioner.cli.backend import backend_for
 from provisioner.cli.options import Duration
 from provisioner.config import (
     Settings,
@@ -34,7 +35,6 @@ from provisioner.planner import PlanRequest, build_plan, policy
 from provisioner.render import FORMATS, render
 from provisioner.render.markdown import render_refused
 from provisioner.safety import check_safety
-from provisioner.state import open_backend
 from provisioner.state.document import State
 
 EXIT_CHANGES = 2
@@ -209,7 +209,8 @@ def run_plan(
         for problem in estate.problems:
             click.echo(str(problem), err=True)
         raise click.exceptions.Exit(1)
-    state = open_backend(settings.state, settings.root).read()
+    # Without links: a plan needs none, and a plan-only role may read none.
+    state = backend_for(settings).read(links=False)
     if refresh is None:
         refresh = bool(os.environ.get("KALEYRA_API_KEY"))
     nothing: Refreshed = ({}, frozenset(), frozenset())
