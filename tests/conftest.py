@@ -62,6 +62,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pgkit import pg_cluster, pg_state  # noqa: F401  (fixtures: a private PostgreSQL)
 
 from provisioner.emulator import (
     Emulator,

@@ -72,6 +72,9 @@ class StateBackend(Protocol):
     def force_unlock(self, lock_id: str) -> Holder:
         """Forget the holder named by `lock_id`; returns that holder."""
 
+    def close(self) -> None:
+        """Let go of files or connections held between calls."""
+
     def history(self) -> list[Version]:
         """The versions kept, newest first."""
 
