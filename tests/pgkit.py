@@ -142,8 +142,13 @@ class Cluster:
             f"logfile = {self.base / 'pgbouncer.log'}\n",
             encoding="utf-8",
         )
-        (self.base / "users.txt").write_text("", encoding="utf-8")
-        self._bouncer = subprocess.Popen([binary, str(ini)], **_as_owner())
+        (self.base / "users.txt").write_text('"postgres" ""\n', encoding="utf-8")
+        self._bouncer = subprocess.Popen(
+            [binary, "-q", str(ini)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **_as_owner(),
+        )
         self._bouncer_port = port
         _wait_for_port(port)
         return port

@@ -440,8 +440,7 @@ def test_open_backend_resolves_a_relative_path_from_the_root(tmp_path: Path) -> 
         ),
         (
             "s3://bucket/state",
-            "unsupported state location scheme s3://; use a file path or "
-            "postgresql://",
+            "unsupported state location scheme s3://; use a file path or postgresql://",
         ),
         ("  ", "the state location is empty; set `state:` in provisioner.yaml"),
     ],
