@@ -35,7 +35,7 @@ on_replace: disable           # the old room of a replacement: disable | delete
 max_delete_percent: 25        # refuse plans deleting more (unless --allow-deletes)
 prune_users: false            # delete users removed from the files
 state_history_keep: 100       # versions the shared (postgresql://) backend keeps
-lock_lease_seconds: 60        # the shared backend's lock lease: a dead holder's lock expires
+lock_lease_seconds: 60        # a dead holder of the shared lock loses it after this
 """
 
 EXAMPLE_NAME: Final = "example.yaml"

@@ -28,7 +28,10 @@ from provisioner.state.pg_schema import (
     SECRETS,
 )
 
-GRANTS_HINT: Final = "`provisioner state grants` prints the SQL for both roles"
+GRANTS_HINT: Final = (
+    "locking and writing the state take the apply role; `provisioner state "
+    "grants` prints the SQL for both roles"
+)
 
 
 class Database:
