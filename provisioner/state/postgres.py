@@ -21,16 +21,14 @@ arrive as one commit (`apply/writer.py` groups them): one transaction.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from provisioner.errors import StateError, StateLockedError
+from provisioner.errors import StateError
 from provisioner.state import pg_history, pg_lease
 from provisioner.state.backend import Version
 from provisioner.state.document import Op, State
@@ -39,9 +37,9 @@ from provisioner.state.pg_connect import (
     Database,
     check_readable,
     errors,
-    migrate,
     schema_version,
 )
+from provisioner.state.pg_lock import WorkspaceLock
 from provisioner.state.pg_rows import (
     Touched,
     clear_rows,
@@ -54,9 +52,6 @@ from provisioner.state.pg_rows import (
 )
 from provisioner.state.pg_schema import SCHEMA, SECRETS
 
-log = logging.getLogger(__name__)
-
-POLL_SECONDS = 0.2
 LINKS_DENIED = (
     "this database role cannot read join links (only the apply role can): "
     "use the apply role for output and apply; this one can plan"
@@ -74,6 +69,7 @@ class PostgresBackend:
         self.history_keep = history_keep
         self.lease_seconds = lease_seconds
         self._db = Database(where.conninfo, where.display)
+        self._lock = WorkspaceLock(self._db, where.workspace, lease_seconds)
         self._lease: pg_lease.Lease | None = None
         self._head: tuple[int, str | None] | None = None
         self._failed: str | None = None
@@ -274,79 +270,18 @@ class PostgresBackend:
     @contextmanager
     def lock(self, command: str, timeout: float) -> Iterator[None]:
         """Hold the workspace's lease, renewed by a heartbeat, for `command`."""
-        with self._errors("preparing the state tables"):
-            migrate(self._db.conn(), self.location)
-        lease = self._take(pg_lease.this_process(command), timeout)
-        beat_db = Database(self.where.conninfo, self.location)
-        heartbeat = pg_lease.Heartbeat(
-            lambda: pg_lease.renew(beat_db.conn(), lease), lease.seconds
-        )
-        self._lease = lease
-        heartbeat.start()
-        try:
-            yield
-        finally:
-            heartbeat.stop()
-            beat_db.close()
-            self._lease = None
-            with suppress(StateError), self._errors("releasing the lock"):
-                pg_lease.release(self._db.conn(), lease)
-
-    def _take(self, me: pg_lease.LeaseHolder, timeout: float) -> pg_lease.Lease:
-        deadline = time.monotonic() + max(timeout, 0.0)
-        while True:
-            with self._errors("taking the state lock"):
-                lease, other = pg_lease.try_take(
-                    self._db.conn(), me, self.workspace, self.lease_seconds
-                )
-            if lease is not None:
-                if other is not None:
-                    log.warning(
-                        "the previous %s (pid %s on %s) stopped renewing its lease; "
-                        "recovering",
-                        other.command,
-                        other.pid,
-                        other.host,
-                    )
-                return lease
-            assert other is not None
-            if time.monotonic() >= deadline:
-                raise StateLockedError(_locked_message(other, timeout))
-            time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0.01)))
+        with self._lock.hold(command, timeout) as lease:
+            self._lease = lease
+            try:
+                yield
+            finally:
+                self._lease = None
 
     def lock_holder(self) -> pg_lease.LeaseHolder | None:
-        with self._errors("reading the lock"):
-            conn = self._db.conn()
-            if schema_version(conn) is None:
-                return None
-            return pg_lease.current(conn, self.workspace)
+        return self._lock.holder()
 
     def force_unlock(self, lock_id: str) -> pg_lease.LeaseHolder:
-        with self._errors("unlocking"):
-            conn = self._db.conn()
-            holder = None
-            if schema_version(conn) is not None:
-                holder = pg_lease.clear(conn, self.workspace, lock_id)
-        if holder is None:
-            live = self.lock_holder()
-            who = f" (it is held by {live.describe()})" if live else ""
-            raise StateError(
-                f"{self.location}: no lock with ID {lock_id}{who}; nothing was changed"
-            )
-        return holder
+        return self._lock.force_unlock(lock_id)
 
     def _errors(self, doing: str) -> Any:
         return errors(self.location, doing)
-
-
-def _locked_message(holder: pg_lease.LeaseHolder, timeout: float) -> str:
-    expiry = f"; its lease runs to {pg_lease.clock(holder.expires)} unless renewed"
-    if timeout > 0:
-        return (
-            f"state is locked by {holder.describe()}{expiry}; still locked after "
-            f"{timeout:g}s: wait for it, or retry with a longer --lock-timeout"
-        )
-    return (
-        f"state is locked by {holder.describe()}{expiry}: wait for it, or retry "
-        "with --lock-timeout"
-    )
