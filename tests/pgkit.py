@@ -63,8 +63,10 @@ def _as_owner() -> dict[str, Any]:
 class Cluster:
     """One PostgreSQL server on 127.0.0.1, owned by this test session."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, durable: bool = False) -> None:
         self.bin = bindir
+        self.durable = durable
+        """fsync on (benchmarks); tests run without it, for speed."""
         self.base = Path(tempfile.mkdtemp(prefix="provisioner-pg-"))
         if os.getuid() == 0:
             owner = pwd.getpwnam("postgres")
@@ -90,8 +92,10 @@ class Cluster:
     def start(self) -> None:
         options = (
             f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c full_page_writes=off -c max_connections=200"
+            "-c max_connections=200"
         )
+        if not self.durable:
+            options += " -c fsync=off -c full_page_writes=off"
         self._run(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
             str(self.base / "server.log"), "-o", options, "-w", "start",
