@@ -58,9 +58,8 @@ def commits(cluster: Cluster, count: int) -> None:
                 f"local, {rooms} rooms: {per_commit(local, count) * 1e3:.2f} ms/commit"
             )
         shared = filled(cluster.url(workspace=f"bench{rooms}"), rooms)
-        print(
-            f"postgresql, {rooms} rooms: {per_commit(shared, count) * 1e3:.2f} ms/commit"
-        )
+        cost = per_commit(shared, count)
+        print(f"postgresql, {rooms} rooms: {cost * 1e3:.2f} ms/commit")
         shared.close()
 
 
