@@ -266,3 +266,33 @@ def test_an_unreachable_database_is_one_line_without_python_noise(
     message = str(error.value)
     assert message.startswith("postgresql://nobody@127.0.0.1:1/db?workspace=w: ")
     assert "unreachable" in message and "\n" not in message
+
+
+def test_operations_finishing_together_are_one_transaction(
+    pg_cluster: Cluster, pg_state: str, opened: list[StateBackend]
+) -> None:
+    import asyncio
+
+    from provisioner.apply.writer import StateWriter
+
+    backend = _open(opened, pg_state)
+    with backend.lock("apply", 0):
+        writer = StateWriter(backend, backend.read())
+
+        async def burst() -> None:
+            await asyncio.gather(
+                *(
+                    writer.commit([op_room_put(f"r{i}", room_record(f"r{i}"))])
+                    for i in range(30)
+                )
+            )
+
+        asyncio.run(burst())
+    assert len(_open(opened, pg_state).read().rooms) == 30
+    workspace = pg_state.rsplit("=", 1)[1]
+    rows = pg_cluster.sql(
+        f"SELECT count(*) FROM provisioner.journal WHERE workspace = '{workspace}'",
+        db="provisioner_test",
+    )
+    # One journal row (one transaction) per group, far fewer than operations.
+    assert rows[0][0] == writer.commits < 30
