@@ -162,7 +162,8 @@ class Cluster:
             self._bouncer.terminate()
             self._bouncer.wait(timeout=10)
         try:
-            self.stop()
+            if (self.data / "postmaster.pid").exists():
+                self.stop()
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
 
