@@ -52,7 +52,7 @@ def _apply(project: Project, *flags: str) -> subprocess.CompletedProcess[str]:
 def test_a_second_apply_fails_at_once_naming_the_holder_or_waits(
     tmp_path: Path, emulator: Any, pg_state: str
 ) -> None:
-    emulator.configure(latency_ms=150)
+    emulator.configure(latency_ms=500)  # the first apply outlasts the second start
     project = Project(tmp_path, emulator, state=pg_state)
     project.write_rooms(ROOMS)
     first = project.popen("apply", "--auto-approve", "--parallelism", "2")

@@ -1,22 +1,12 @@
-"""The state backend a command works on, as the settings describe it."""
+"""The state backend a command works on: the project's in the current directory."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from provisioner.config import Settings, load_settings
-from provisioner.state import open_backend
+from provisioner.config import load_settings
+from provisioner.state import backend_for
 from provisioner.state.document import StateBackend
-
-
-def backend_for(settings: Settings, location: str | None = None) -> StateBackend:
-    """The settings' state (or `location`, relative to the project root)."""
-    return open_backend(
-        settings.state if location is None else location,
-        settings.root,
-        history_keep=settings.state_history_keep,
-        lease_seconds=settings.lock_lease_seconds,
-    )
 
 
 def current_backend() -> StateBackend:

@@ -1,5 +1,7 @@
 """CLI commands for a shared state: state history|lock-info|migrate|grants.
 
+Subcommands of `state`, loaded by its LazyGroup when used.
+
 `history` and `state show --serial` need a backend that keeps versions (the
 PostgreSQL one); `migrate` moves a state between any two backends; `grants`
 prints the SQL for the database roles and needs no connection.
@@ -11,16 +13,16 @@ from pathlib import Path
 
 import click
 
-from provisioner.cli.backend import backend_for, current_backend
+from provisioner.cli.backend import current_backend
 from provisioner.cli.options import lock_timeout_option
-from provisioner.cli.state_cmds import state_group
 from provisioner.config import load_settings
 from provisioner.errors import ProvisionerError
+from provisioner.state import backend_for
 from provisioner.state.migrate import migrate
 from provisioner.state.pg_schema import grants_sql
 
 
-@state_group.command("history")
+@click.command("history")
 def history_cmd() -> None:
     """List the versions of the state kept (shared backend), newest first."""
     versions = current_backend().history()
@@ -35,7 +37,7 @@ def history_cmd() -> None:
         )
 
 
-@state_group.command("lock-info")
+@click.command("lock-info")
 def lock_info_cmd() -> None:
     """Show who holds the state lock, if anyone."""
     backend = current_backend()
@@ -46,7 +48,7 @@ def lock_info_cmd() -> None:
     click.echo(f"Locked by {holder.describe()}.")
 
 
-@state_group.command("migrate")
+@click.command("migrate")
 @click.option(
     "--to",
     "target",
@@ -68,7 +70,7 @@ def migrate_cmd(target: str, lock_timeout: float) -> None:
     )
 
 
-@state_group.command("grants")
+@click.command("grants")
 @click.option("--plan-role", default="provisioner_plan", show_default=True)
 @click.option("--apply-role", default="provisioner_apply", show_default=True)
 def grants_cmd(plan_role: str, apply_role: str) -> None:

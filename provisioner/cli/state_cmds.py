@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from provisioner.cli import cli
+from provisioner.cli import LazyGroup
 from provisioner.cli.backend import current_backend
 from provisioner.cli.options import lock_timeout_option
 from provisioner.errors import ProvisionerError
@@ -32,7 +32,17 @@ from provisioner.state.document import (
 _RETIRING_ACTIONS = {"disable": "to be disabled", "delete": "to be deleted"}
 
 
-@cli.group("state")
+@click.group(
+    "state",
+    cls=LazyGroup,
+    lazy={
+        "resolve": "provisioner.cli.adopt_cmds:resolve_command",
+        "history": "provisioner.cli.shared_cmds:history_cmd",
+        "lock-info": "provisioner.cli.shared_cmds:lock_info_cmd",
+        "migrate": "provisioner.cli.shared_cmds:migrate_cmd",
+        "grants": "provisioner.cli.shared_cmds:grants_cmd",
+    },
+)
 def state_group() -> None:
     """Inspect and repair the state (offline: no API calls)."""
 
@@ -170,7 +180,7 @@ def mv_cmd(old: str, new: str, lock_timeout: float) -> None:
         )
 
 
-@cli.command("force-unlock")
+@click.command("force-unlock")
 @click.argument("lock_id")
 def force_unlock_cmd(lock_id: str) -> None:
     """Forget a lock holder this host cannot check (e.g. on another host)."""
@@ -181,7 +191,7 @@ def force_unlock_cmd(lock_id: str) -> None:
     )
 
 
-@cli.command("output")
+@click.command("output")
 @click.argument("name", required=False)
 @click.option(
     "--format",

@@ -2,23 +2,37 @@
 
 `open_backend` picks the backend for a `state:` setting: a file path (relative
 to the project root) is the local backend; a `postgresql://` URL is the shared
-PostgreSQL backend, imported only then (psycopg is an optional extra, and
-`plan` against a local state never loads it).
+PostgreSQL backend, imported only then (psycopg is an optional extra, and a
+command on a local state never loads it). `backend_for` does the same from
+the settings, with their history and lease lengths.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provisioner.errors import StateError
 from provisioner.state.document import StateBackend
-from provisioner.state.local import LocalBackend
 from provisioner.state.location import is_postgres, parse_postgres, scheme_of
+
+if TYPE_CHECKING:
+    from provisioner.model import Settings
 
 MISSING_DRIVER = (
     "the postgresql:// state needs the driver psycopg: install the `postgres` "
     "extra (pip install 'provisioner[postgres]')"
 )
+
+
+def backend_for(settings: Settings, location: str | None = None) -> StateBackend:
+    """The settings' state (or `location`, relative to the project root)."""
+    return open_backend(
+        settings.state if location is None else location,
+        settings.root,
+        history_keep=settings.state_history_keep,
+        lease_seconds=settings.lock_lease_seconds,
+    )
 
 
 def open_backend(
@@ -40,6 +54,9 @@ def open_backend(
             f"unsupported state location scheme {scheme}://; use a file path "
             "or postgresql://"
         )
+    # Imported here: the plan stage reads State without loading the file lock.
+    from provisioner.state.local import LocalBackend
+
     path = Path(location).expanduser()
     return LocalBackend(path if path.is_absolute() else root / path)
 
