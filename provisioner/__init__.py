@@ -10,7 +10,7 @@ plan/      PURE: estate + state -> Plan (diff, safety, the saved-plan format)
 render/    PURE: a Plan as text, JSON or markdown; no field could hold a link
 apply/     runs a plan against the API; refresh, reconcile, progress, plan files
 kaleyra/   the API client: key, retries, error mapping, redaction
-state/     the state document and its backends (local file)
+state/     the state document and its backends (local file, PostgreSQL)
 emulator/  the local Kaleyra API for tests and the demo
 cli/       click commands: the only place errors become exit codes
 

@@ -188,6 +188,8 @@ class Settings:
     on_replace: str = rules.DEFAULT_ON_REPLACE
     max_delete_percent: int = rules.DEFAULT_MAX_DELETE_PERCENT
     prune_users: bool = False
+    state_history_keep: int = 100
+    lock_lease_seconds: int = 60
     file: Path | None = None
     """The settings file read, when there is one."""
 

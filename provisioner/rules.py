@@ -212,7 +212,9 @@ SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
     Field(
         "state",
         "string",
-        "State location: a file path, or postgresql://... for the shared backend.",
+        "State location: a file path, or postgresql://user@host/db?workspace=NAME "
+        "for the shared backend (no password: PGPASSWORD or ~/.pgpass). "
+        "PROVISIONER_STATE overrides it.",
         default="rooms.state.json",
     ),
     Field(
@@ -236,6 +238,21 @@ SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
         "boolean",
         "Delete users removed from the files (otherwise they are only forgotten).",
         default=False,
+    ),
+    Field(
+        "state_history_keep",
+        "integer",
+        "Versions of the state the shared (postgresql://) backend keeps.",
+        default=100,
+        minimum=1,
+    ),
+    Field(
+        "lock_lease_seconds",
+        "integer",
+        "The shared backend's lock lease: a dead holder's lock expires after "
+        "this many seconds.",
+        default=60,
+        minimum=1,
     ),
 )
 

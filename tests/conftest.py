@@ -69,6 +69,7 @@ from typing import Any
 import httpx
 import pytest
 from e2ekit import E2E_MARKER, e2e_flavours
+from pgkit import pg_cluster, pg_state  # noqa: F401  (fixtures: a private PostgreSQL)
 
 from provisioner.emulator import (
     Emulator,

@@ -31,7 +31,7 @@ from provisioner.plan import Plan
 from provisioner.plan.build import build_plan, policy
 from provisioner.plan.safety import check_safety
 from provisioner.plan.savedplan import check_fresh
-from provisioner.state import open_backend
+from provisioner.state import backend_for
 from provisioner.state.document import State, StateBackend
 
 
@@ -74,7 +74,7 @@ def apply_fresh(
     """Plan, show, confirm and apply under the lock; None when nothing changed."""
     settings = load_settings(path)
     estate = load_checked_estate(settings, console)
-    backend = open_backend(settings.state, settings.root)
+    backend = backend_for(settings)
     key = api_key()
     do_refresh = key is not None if options.refresh is None else options.refresh
     if do_refresh:
@@ -98,7 +98,7 @@ def apply_saved(
     """Apply exactly a saved plan: refused when stale; None when it changes nothing."""
     plan = load_plan(path)
     settings = load_settings(Path("."))
-    backend: StateBackend = open_backend(settings.state, settings.root)
+    backend: StateBackend = backend_for(settings)
     with backend.lock("apply", lock_timeout):
         state = backend.read()
         check_fresh(plan, state)

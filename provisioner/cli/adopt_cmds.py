@@ -25,7 +25,7 @@ from provisioner.cli.options import lock_timeout_option
 from provisioner.config import Settings, load_estate, load_settings
 from provisioner.errors import ProvisionerError
 from provisioner.kaleyra import RoomInfo
-from provisioner.state import open_backend
+from provisioner.state import backend_for
 from provisioner.state.document import StateBackend, op_pending_drop, op_room_put
 
 
@@ -80,7 +80,7 @@ def import_command(name: str, room_id: str, lock_timeout: float) -> None:
     """Adopt an existing room into the state as NAME (read back from the API)."""
     settings = load_settings(Path("."))
     spec = load_estate(settings).rooms.get(name)
-    backend = open_backend(settings.state, settings.root)
+    backend = backend_for(settings)
     with backend.lock("import", lock_timeout):
         check_importable(backend.read(), name, room_id)
         info = _read_room(settings, room_id, "read the room back")
@@ -102,7 +102,7 @@ def resolve_command(
     if bool(adopt) == recreate:
         raise click.UsageError("pass exactly one of --adopt ROOM_ID or --recreate")
     settings = load_settings(Path("."))
-    backend = open_backend(settings.state, settings.root)
+    backend = backend_for(settings)
     with backend.lock("state resolve", lock_timeout):
         state = backend.read()
         intent = state.pending.get(name)

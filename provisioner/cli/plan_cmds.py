@@ -34,7 +34,7 @@ from provisioner.plan.build import build_plan, policy
 from provisioner.plan.safety import check_safety
 from provisioner.render import FORMATS, render
 from provisioner.render.markdown import render_refused
-from provisioner.state import open_backend
+from provisioner.state import backend_for
 from provisioner.state.document import State
 
 EXIT_CHANGES = 2
@@ -167,7 +167,8 @@ def run_plan(path: Path, request: Request, *, fmt: str, out: Path | None) -> boo
         for problem in estate.problems:
             click.echo(str(problem), err=True)
         raise click.exceptions.Exit(1)
-    state = open_backend(settings.state, settings.root).read()
+    # Without links: a plan needs none, and a plan-only role may read none.
+    state = backend_for(settings).read(links=False)
     refresh = request.refresh
     if refresh is None:
         refresh = environment.has_api_key()

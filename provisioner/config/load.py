@@ -10,11 +10,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from provisioner import rules
+from provisioner import environment, rules
 from provisioner.config import estate, schema, yamlio
 from provisioner.config.validation import SchemaCheck
 from provisioner.errors import ConfigError, Problem, ProvisionerError
 from provisioner.model import Estate, Settings
+from provisioner.state.location import is_postgres, location_fault
 
 SETTINGS_FILE = "provisioner.yaml"
 ROOM_FILE_SUFFIXES = (".yaml", ".yml")
@@ -74,6 +75,8 @@ def _path_fault(key: str, value: object) -> str | None:
         return None
     if "\0" in value:
         return "a path cannot contain a NUL character"
+    if key == "state" and is_postgres(value):
+        return location_fault(value)
     if key == "state" and Path(value).name in ("", ".", ".."):
         return "must name a file, e.g. rooms.state.json"
     return None
@@ -111,7 +114,7 @@ def _settings(root: Path, given: Mapping[str, Any], file: Path | None) -> Settin
     return Settings(
         root=root,
         rooms_dir=root / str(top["rooms"]),
-        state=str(top["state"]),
+        state=environment.state_location() or str(top["state"]),
         api_environment=str(api["environment"]),
         api_region=str(api["region"]),
         api_url=api["url"],
@@ -119,6 +122,8 @@ def _settings(root: Path, given: Mapping[str, Any], file: Path | None) -> Settin
         on_replace=str(top["on_replace"]),
         max_delete_percent=int(top["max_delete_percent"]),
         prune_users=bool(top["prune_users"]),
+        state_history_keep=int(top["state_history_keep"]),
+        lock_lease_seconds=int(top["lock_lease_seconds"]),
         file=file,
     )
 
