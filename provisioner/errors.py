@@ -7,6 +7,8 @@
     │   └── StalePlanError      a saved plan no longer matches the state
     ├── UnsafePlanError         thresholds, prevent_destroy, running rooms
     ├── ReconcileError          a pending create matched several rooms: a human decides
+    ├── ForgeError              GitHub/GitLab: a CI variable missing, a request refused;
+    │                           never the token
     └── ApiError                .method .path .status .code; never the key, never a URL
         ├── AuthError           401 (or 400 invalid_api_key)
         ├── NotFoundError       404 room_not_found, 400 invalid_user_id on a read
@@ -68,6 +70,14 @@ class UnsafePlanError(ProvisionerError):
 
 class ReconcileError(ProvisionerError):
     """A pending create cannot be resolved automatically."""
+
+
+class ForgeError(ProvisionerError):
+    """The pull-request platform (GitHub, GitLab) cannot be reached or used.
+
+    A CI variable is missing, or its API refused a request. The message names
+    the method, the path and the status; never the token.
+    """
 
 
 class ApiError(ProvisionerError):

@@ -115,6 +115,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "output": ("state_cmds",),
     "force-unlock": ("state_cmds",),
     "emulator": ("emulator_cmds",),
+    "pr-comment": ("ci_cmds",),
+    "ci": ("ci_cmds",),
 }
 
 
