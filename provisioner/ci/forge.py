@@ -56,15 +56,16 @@ class Forge:
 
     def pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Any]:
         """Every page of a listing, following `Link: next` or `X-Next-Page`."""
-        url, query = self.base_url + path, dict(params)
+        url = self.base_url + path
+        query: dict[str, Any] | None = dict(params)
         for _ in range(MAX_PAGES):
             response = self._send("GET", url, params=query)
             yield _body(response)
             following = self._next_url(response)
             next_page = response.headers.get("x-next-page", "").strip()
             if following is not None:
-                url, query = following, {}
-            elif next_page.isdigit():
+                url, query = following, None  # the link carries its own query
+            elif next_page.isdigit() and query is not None:
                 query["page"] = int(next_page)
             else:
                 return
