@@ -101,7 +101,7 @@ def test_a_failing_validate_updates_the_comment_with_the_errors(
     [body] = forge.bodies(PR)
     assert "## ❌ The room files do not validate" in body
     assert "rooms/team.yaml:7:15: rooms.standup.duration" in body
-    assert "checksum" not in body
+    assert "kaleyra-rooms-checksum: none -->" in body
     assert "::error file=rooms/team.yaml,line=7,col=15" in ran.stdout
     assert "The room files do not validate" in ran.summary
 
@@ -133,7 +133,7 @@ def test_a_refused_plan_is_posted_saying_why_and_fails_the_step(
     assert "checksum" not in ran.outputs
     [body] = forge.bodies(PR)
     assert "> **Refused: apply would stop before any change.**" in body
-    assert "kaleyra-rooms-checksum" not in body
+    assert body.splitlines()[1] == "<!-- kaleyra-rooms-checksum: none -->"
 
 
 def test_a_plan_that_fails_before_planning_says_so(
@@ -214,7 +214,11 @@ def test_apply_passes_the_reviewed_checksum(project: Path, forge: FakeForge) -> 
 
 
 @pytest.mark.parametrize(
-    "comment", [None, f"{MARKER}\n## ❌ The room files do not validate\n"]
+    "comment",
+    [
+        None,
+        f"{MARKER}\n<!-- kaleyra-rooms-checksum: none -->\n## ❌ Did not validate\n",
+    ],
 )
 def test_apply_refuses_a_push_with_no_reviewed_plan(
     project: Path, forge: FakeForge, comment: str | None

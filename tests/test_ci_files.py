@@ -134,7 +134,9 @@ def test_the_gitlab_plan_job_notes_the_plan_then_the_errors(tmp_path: Path) -> N
         planned = gitlab_plan(root, forge)
         assert planned.returncode == 0, planned.stderr
         [note] = forge.bodies(("gitlab", 5))
-        assert note.startswith(f"{MARKER}\n## Plan: 1 to create")
+        assert note.startswith(
+            f"{MARKER}\n<!-- kaleyra-rooms-checksum: none -->\n## Plan"
+        )
         (root / "rooms" / "team.yaml").write_text(ROOMS + "  x: {live: 2}\n")
         broken = gitlab_plan(root, forge)
         assert broken.returncode == 1

@@ -23,6 +23,7 @@ PLAN_1 = "## Plan: 1 to create, 0 to replace, 0 to delete, 0 unchanged.\n"
 PLAN_2 = "## Plan: 2 to create, 0 to replace, 0 to delete, 0 unchanged.\n"
 PR = ("github", 7)
 MR = ("gitlab", 5)
+HEAD = f"{MARKER}\n<!-- kaleyra-rooms-checksum: none -->\n"
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_github_first_post_creates_then_updates_the_one_comment(
     first = post(tmp_path, PLAN_1, env)
     assert first.exit_code == 0, first.output
     assert first.output == "Created the plan comment on pull request #7.\n"
-    assert forge.bodies(PR) == [f"{MARKER}\n{PLAN_1}"]
+    assert forge.bodies(PR) == [f"{HEAD}{PLAN_1}"]
 
     second = post(tmp_path, PLAN_2, env, "--checksum", "sha256:abc123")
     assert second.output == "Updated the plan comment on pull request #7.\n"
@@ -73,8 +74,8 @@ def test_a_failing_validate_replaces_the_plan_with_its_errors(
     result = post(tmp_path, errors, env, "--failed", "The room files do not validate")
     assert result.exit_code == 0, result.output
     [body] = forge.bodies(PR)
-    assert body.startswith(f"{MARKER}\n## ❌ The room files do not validate\n")
-    assert "checksum" not in body  # nothing here can be applied
+    assert body.startswith(f"{HEAD}## ❌ The room files do not validate\n")
+    assert "sha256" not in body  # nothing here can be applied
     assert "rooms/a.yaml:3:5: duration: expected an integer" in body
     # The pull request's text cannot close the block, ping or inject HTML.
     assert "</pre>" not in body.split("<pre>", 1)[1].removesuffix("</pre>\n")
@@ -88,11 +89,11 @@ def test_the_comment_is_found_on_a_later_page_among_others(
     for n in range(3):
         forge.add_comment(PR, f"looks good {n}", human)
     forge.add_comment(PR, f"{MARKER}\nforged by a human", human)  # not ours
-    ours = forge.add_comment(PR, f"{MARKER}\n{PLAN_1}")
+    ours = forge.add_comment(PR, f"{HEAD}{PLAN_1}")
     forge.add_comment(PR, "one more", human)
     result = post(tmp_path, PLAN_2, forge.github_env(str(event)))
     assert result.output == "Updated the plan comment on pull request #7.\n"
-    assert ours["body"] == f"{MARKER}\n{PLAN_2}"
+    assert ours["body"] == f"{HEAD}{PLAN_2}"
     assert forge.bodies(PR)[3] == f"{MARKER}\nforged by a human"
     pages = [r.query.get("page", ["1"]) for r in forge.requests if r.method == "GET"]
     assert pages == [["1"], ["2"], ["3"]]
@@ -146,7 +147,7 @@ def test_gitlab_notes_created_then_updated_across_pages(
     failed = post(tmp_path, "boom\n", env, "--failed", "provisioner plan failed")
     assert failed.exit_code == 0
     bodies = forge.bodies(MR)
-    assert len(bodies) == 4 and bodies[3].startswith(f"{MARKER}\n## ❌ provisioner")
+    assert len(bodies) == 4 and bodies[3].startswith(f"{HEAD}## ❌ provisioner")
     assert {r.headers.get("private-token") for r in forge.requests} == {GITLAB_TOKEN}
     pages = {r.query.get("page", ["1"])[0] for r in forge.requests if r.method == "GET"}
     assert pages == {"1", "2"}

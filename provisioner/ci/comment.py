@@ -2,8 +2,8 @@
 
 A comment is ours when its body starts with MARKER (and, where the platform
 says so, a bot wrote it): every push updates that one comment in place rather
-than adding another. The reviewed plan's checksum rides along in a second
-hidden line, which `apply` reads back after the merge. PURE apart from the
+than adding another. The second line, hidden too, holds the reviewed plan's
+checksum (or `none`), which `apply` reads back after the merge. PURE apart from the
 `Thread` it is handed.
 """
 
@@ -18,6 +18,7 @@ from provisioner.render.markdown import md
 
 MARKER: Final = "<!-- kaleyra-rooms-plan -->"
 _CHECKSUM_LINE: Final = "<!-- kaleyra-rooms-checksum: {} -->"
+NO_CHECKSUM: Final = "none"  # a failure or a refusal: nothing to apply
 _CHECKSUM: Final = re.compile(
     r"^<!-- kaleyra-rooms-checksum: ([A-Za-z0-9:_-]{1,200}) -->$"
 )
@@ -46,12 +47,18 @@ class Thread(Protocol):
 
 def plan_body(text: str, checksum: str | None = None) -> str:
     """The comment for a markdown plan; `checksum` marks it as appliable."""
-    lines = [MARKER]
-    if checksum:
-        if not _CHECKSUM.match(_CHECKSUM_LINE.format(checksum)):
-            raise ValueError(f"not a plan checksum: {checksum!r}")
-        lines.append(_CHECKSUM_LINE.format(checksum))
-    return "\n".join(lines) + "\n" + text
+    if checksum is not None and (checksum == NO_CHECKSUM or not _valid(checksum)):
+        raise ValueError(f"not a plan checksum: {checksum!r}")
+    return _head(checksum) + text
+
+
+def _valid(checksum: str) -> bool:
+    return bool(_CHECKSUM.match(_CHECKSUM_LINE.format(checksum)))
+
+
+def _head(checksum: str | None) -> str:
+    # Always two lines, so nothing in the text can pass for the checksum line.
+    return f"{MARKER}\n{_CHECKSUM_LINE.format(checksum or NO_CHECKSUM)}\n"
 
 
 def failure_body(title: str, log: str) -> str:
@@ -61,7 +68,7 @@ def failure_body(title: str, log: str) -> str:
     in a pull request cannot close the block, ping someone or inject HTML.
     """
     return (
-        f"{MARKER}\n## ❌ {md(title)}\n\n"
+        f"{_head(None)}## ❌ {md(title)}\n\n"
         "No plan: this pull request cannot be applied as it is.\n\n"
         f"<pre>\n{_escaped(log, LOG_BUDGET)}</pre>\n"
     )
@@ -90,11 +97,11 @@ def find(comments: Iterable[Comment]) -> Comment | None:
 
 def checksum_of(comment: Comment) -> str | None:
     """The reviewed plan's checksum, or None when the comment shows no plan."""
-    for line in comment.body.splitlines()[1:3]:
-        found = _CHECKSUM.match(line)
-        if found:
-            return found.group(1)
-    return None
+    lines = comment.body.splitlines()
+    found = _CHECKSUM.match(lines[1]) if len(lines) > 1 else None
+    if found is None or found.group(1) == NO_CHECKSUM:
+        return None
+    return found.group(1)
 
 
 def upsert(thread: Thread, body: str) -> str:

@@ -107,7 +107,7 @@ class GitHub:
         }
         self.run = run
         self.forge = Forge(run.api_url, headers, secret=run.token, transport=transport)
-        self._repo = f"/repos/{run.repository}"
+        self.repo_path = f"/repos/{run.repository}"
 
     def __enter__(self) -> GitHub:
         return self
@@ -124,12 +124,12 @@ class GitHub:
 
     def pull(self, number: int) -> Mapping[str, Any]:
         """A pull request as GET /pulls/N answers it."""
-        pull = self.forge.call("GET", f"{self._repo}/pulls/{number}")
+        pull = self.forge.call("GET", f"{self.repo_path}/pulls/{number}")
         return _mapping(pull, "a pull request")
 
     def merged_pull(self, sha: str) -> Mapping[str, Any] | None:
         """The pull request whose merge made commit `sha`, if any."""
-        pulls = self.forge.call("GET", f"{self._repo}/commits/{sha}/pulls")
+        pulls = self.forge.call("GET", f"{self.repo_path}/commits/{sha}/pulls")
         merged = [p for p in _listing(pulls) if p.get("merged_at")]
         exact = [p for p in merged if p.get("merge_commit_sha") == sha]
         found = exact or merged
@@ -137,7 +137,7 @@ class GitHub:
 
     def comments(self, number: int) -> Iterator[Comment]:
         """Every comment of pull request `number`, oldest first."""
-        path = f"{self._repo}/issues/{number}/comments"
+        path = f"{self.repo_path}/issues/{number}/comments"
         for page in self.forge.pages(path, PAGE):
             for item in _listing(page):
                 yield Comment(_id(item), str(item.get("body") or ""), self._mine(item))
@@ -160,7 +160,7 @@ class GitHub:
         if not (owner and branch and sha):
             return None
         query = {"head": f"{owner}:{branch}", "state": "open", **PAGE}
-        pulls = self.forge.call("GET", f"{self._repo}/pulls", params=query)
+        pulls = self.forge.call("GET", f"{self.repo_path}/pulls", params=query)
         found = [p for p in _listing(pulls) if (p.get("head") or {}).get("sha") == sha]
         return _id(found[0], "number") if found else None
 
@@ -176,11 +176,11 @@ class PullRequestComments:
         return self.github.comments(self.number)
 
     def create(self, body: str) -> None:
-        path = f"{self.github._repo}/issues/{self.number}/comments"
+        path = f"{self.github.repo_path}/issues/{self.number}/comments"
         self.github.forge.call("POST", path, json={"body": body})
 
     def update(self, comment_id: int, body: str) -> None:
-        path = f"{self.github._repo}/issues/comments/{comment_id}"
+        path = f"{self.github.repo_path}/issues/comments/{comment_id}"
         self.github.forge.call("PATCH", path, json={"body": body})
 
 
