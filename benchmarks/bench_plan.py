@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.config import Estate, Settings
-from provisioner.diff import diff
 from provisioner.model import RoomSpec, room_spec, user_spec
-from provisioner.planner import PlanRequest, build_plan, policy
+from provisioner.plan import Request
+from provisioner.plan.build import build_plan, policy
+from provisioner.plan.diff import diff
+from provisioner.plan.safety import check_safety
 from provisioner.render import render
-from provisioner.safety import check_safety
 from provisioner.state.document import (
     RoomRecord,
     State,
@@ -128,7 +129,7 @@ def in_process(count: int) -> None:
     )
     timed(
         "check_safety",
-        lambda: check_safety(plan, state, policy(settings, PlanRequest())),
+        lambda: check_safety(plan, state, policy(settings, Request())),
     )
     for fmt in ("text", "json", "markdown"):
         timed(f"render {fmt}", lambda fmt=fmt: render(plan, fmt))

@@ -5,8 +5,10 @@
     ├── StateError              corrupt or unreadable state, unknown version
     │   ├── StateLockedError    another live process holds the lock (names it)
     │   └── StalePlanError      a saved plan no longer matches the state
+    ├── PlanFileError           a saved plan cannot be read or written
     ├── UnsafePlanError         thresholds, prevent_destroy, running rooms
     ├── ReconcileError          a pending create matched several rooms: a human decides
+    ├── OperationInterrupted    an in-flight operation cancelled after the stop grace
     ├── ForgeError              GitHub/GitLab: a CI variable missing, a request refused;
     │                           never the token
     └── ApiError                .method .path .status .code; never the key, never a URL
@@ -64,12 +66,20 @@ class StalePlanError(StateError):
     """A saved plan was made against a state that has moved since."""
 
 
+class PlanFileError(ProvisionerError):
+    """A saved plan cannot be read or written."""
+
+
 class UnsafePlanError(ProvisionerError):
     """The plan would destroy more than the safety rules allow."""
 
 
 class ReconcileError(ProvisionerError):
     """A pending create cannot be resolved automatically."""
+
+
+class OperationInterrupted(ProvisionerError):
+    """An in-flight operation cancelled after the stop grace period."""
 
 
 class ForgeError(ProvisionerError):

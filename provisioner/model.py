@@ -12,9 +12,11 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from provisioner import rules
+from provisioner.errors import Problem
 
 
 @dataclass(frozen=True, order=True)
@@ -160,3 +162,33 @@ def user_spec(
         language=None if language is rules.UNSET else str(language),
         location=location,
     )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """provisioner.yaml with every default filled in; paths resolved from `root`."""
+
+    root: Path
+    rooms_dir: Path
+    state: str
+    api_environment: str = "sandbox"
+    api_region: str = "eu"
+    api_url: str | None = None
+    on_replace: str = rules.DEFAULT_ON_REPLACE
+    max_delete_percent: int = rules.DEFAULT_MAX_DELETE_PERCENT
+    prune_users: bool = False
+    file: Path | None = None
+    """The settings file read, when there is one."""
+
+
+@dataclass(frozen=True)
+class Estate:
+    """Every room and user the files declare, and every problem found."""
+
+    rooms: dict[str, RoomSpec] = field(default_factory=dict)
+    users: dict[str, UserSpec] = field(default_factory=dict)
+    external_users: frozenset[str] = frozenset()
+    problems: tuple[Problem, ...] = ()
+    files: tuple[Path, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    """Worth saying, not worth failing for (e.g. the state file is tracked by git)."""

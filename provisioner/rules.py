@@ -9,6 +9,7 @@ its own independent checks on purpose, so a mistake here is caught by the tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Final, Literal
 
 FieldType = Literal["boolean", "integer", "string", "object", "number"]
@@ -184,6 +185,21 @@ USER_FIELDS: Final[tuple[Field, ...]] = (
     ),
 )
 
+
+class RoomStatus(StrEnum):
+    """A room's `status` in room/info and the room list."""
+
+    NOT_RUNNING = "NOT_RUNNING"
+    RUNNING = "RUNNING"  # a call is in progress
+    CLOSED = "CLOSED"  # deleted or ended (the reference's reading)
+
+
+ON_REPLACE_ACTIONS: Final = ("disable", "delete")
+DEFAULT_ON_REPLACE: Final = "disable"
+DEFAULT_MAX_DELETE_PERCENT: Final = 25
+MIN_MANAGED_FOR_LIMITS: Final = 4
+"""The percentage limits apply only when the state holds at least this many rooms."""
+
 SANDBOX: Final = "sandbox"
 ENVIRONMENTS: Final = (SANDBOX, "production")
 REGIONS: Final = ("eu", "in", "us", "me")
@@ -201,15 +217,15 @@ SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
         "on_replace",
         "string",
         "What happens to the old room when a room is replaced.",
-        default="disable",
-        enum=("disable", "delete"),
+        default=DEFAULT_ON_REPLACE,
+        enum=ON_REPLACE_ACTIONS,
     ),
     Field(
         "max_delete_percent",
         "integer",
         "Refuse a plan that deletes more than this share of managed rooms "
         "(when state holds at least 4), unless --allow-deletes.",
-        default=25,
+        default=DEFAULT_MAX_DELETE_PERCENT,
         minimum=0,
         maximum=100,
     ),
@@ -226,7 +242,7 @@ API_SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
         "environment",
         "string",
         "Kaleyra environment.",
-        default="sandbox",
+        default=SANDBOX,
         enum=ENVIRONMENTS,
     ),
     Field(

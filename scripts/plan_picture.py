@@ -24,9 +24,9 @@ import cmarkgfm
 from cmarkgfm.cmark import Options
 
 from provisioner.ci.comment import plan_body
-from provisioner.diff import diff
 from provisioner.model import RoomSpec, room_spec, user_spec
 from provisioner.plan import Plan
+from provisioner.plan.diff import diff
 from provisioner.render.markdown import render_markdown
 from provisioner.state.document import RoomRecord, State, UserRecord
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from provisioner.apply.context import ApplyOptions
 from provisioner.apply.ledger import ApplyReport
+from provisioner.apply.progress import Progress
 from provisioner.apply.run import ApplyRun
 from provisioner.emulator import (
     EmulatorConfig,
@@ -30,7 +31,6 @@ from provisioner.kaleyra import ApiKey, KaleyraClient, RetryPolicy
 from provisioner.kaleyra.session import OnRetry
 from provisioner.model import RoomSpec, room_spec
 from provisioner.plan import Action, Plan, RoomChange, UserChange
-from provisioner.progress import Progress
 from provisioner.state.document import RoomRecord, State
 from provisioner.state.local import LocalBackend
 

@@ -1,10 +1,14 @@
 """Shared fixtures: the local Kaleyra API emulator, over real HTTP and in-process.
 
 ``emulator`` — a real ``python -m provisioner emulator --port 0`` subprocess
-on 127.0.0.1, started once per test session and reset before every test (no
-rooms, no users, no faults, zeroed counters), so using it costs one HTTP call.
+on 127.0.0.1, started once per test session and flavour and reset before every
+test (no rooms, no users, no faults, zeroed counters), so using it costs one
+HTTP call. Its flavour is ``contract``, unless the test is marked ``e2e``: then
+it runs once per flavour named in ``$PROVISIONER_TEST_FLAVOURS`` (see
+``e2ekit.e2e_flavours``; ``contract`` alone by default).
 
     emulator.url                 "http://127.0.0.1:PORT" (no trailing slash)
+    emulator.flavour             "contract" | "docs" (how it answers)
     emulator.api_key             the key it accepts (a str; random per session)
     emulator.env                 {"KALEYRA_API_URL": url, "KALEYRA_API_KEY": key}:
                                  merge into os.environ to run the CLI against it
@@ -31,11 +35,13 @@ extra CLI flags (``--user``, ``--data``...) and stops it at teardown.
 ``people`` — ``emulator`` with users alice (plus), bob and carol (basic).
 
 ``emulator.expect_error(response, status, code)`` asserts the API's JSON
-error envelope with that status and code and returns the error object.
+error envelope (nested, or flat in the docs flavour) with that status and code
+and returns the error object.
 
-``inprocess(users=(("alice", "plus"), ("bob", "basic")), **faults)`` builds an
-emulator app in this process: ``.state`` (the Emulator object),
-``.client(retry=..., ...)`` (a KaleyraClient over ``InProcessTransport``).
+``inprocess(users=(("alice", "plus"), ("bob", "basic")), **settings)`` builds
+an emulator app in this process (``settings``: faults, ``flavour``...):
+``.state`` (the Emulator object), ``.client(retry=..., ...)`` (a KaleyraClient
+over ``InProcessTransport``).
 
 ``scripted(*steps)`` plays the API from a script for exact failure injection:
 each step is an ``httpx.Response`` or an httpx exception class, answered in
@@ -62,6 +68,7 @@ from typing import Any
 
 import httpx
 import pytest
+from e2ekit import E2E_MARKER, e2e_flavours
 
 from provisioner.emulator import (
     Emulator,
@@ -70,6 +77,7 @@ from provisioner.emulator import (
     create_app,
     emulator_of,
 )
+from provisioner.emulator.dialect import DEFAULT_FLAVOUR
 from provisioner.kaleyra import ApiKey, KaleyraClient, RetryPolicy
 
 START_TIMEOUT = 20.0
@@ -132,9 +140,10 @@ class EmulatorProcess:
 class EmulatorHandle:
     """Test-side remote control of a running emulator (see the module doc)."""
 
-    def __init__(self, url: str, api_key: str) -> None:
+    def __init__(self, url: str, api_key: str, flavour: str = DEFAULT_FLAVOUR) -> None:
         self.url = url
         self.api_key = api_key
+        self.flavour = flavour
         self.env = {"KALEYRA_API_URL": url, "KALEYRA_API_KEY": api_key}
         self._http = httpx.Client(base_url=url, timeout=10.0)
 
@@ -186,12 +195,11 @@ class EmulatorHandle:
         headers = {"apikey": self.api_key, **kwargs.pop("headers", {})}
         return self._http.request(method, path, headers=headers, **kwargs)
 
-    @staticmethod
     def expect_error(
-        response: httpx.Response, status: int, code: str
+        self, response: httpx.Response, status: int, code: str
     ) -> dict[str, Any]:
-        """Assert the API's error envelope (see ``expect_error``)."""
-        return expect_error(response, status, code)
+        """Assert the API's error envelope in this flavour (see ``expect_error``)."""
+        return expect_error(response, status, code, flat=self.flavour == "docs")
 
     def add_user(self, user_id: str, role: str) -> dict[str, Any]:
         response = self.api(
@@ -202,30 +210,77 @@ class EmulatorHandle:
         return user
 
 
-def expect_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """Assert the API's JSON error envelope with this status and code."""
+def expect_error(
+    response: httpx.Response, status: int, code: str, *, flat: bool = False
+) -> dict[str, Any]:
+    """Assert the API's JSON error envelope with this status and code.
+
+    ``flat``: the docs flavour's ``{"name", "code", "message"}``; else the
+    contract's ``{"error": {"name", "code", "message"}}``.
+    """
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
-    error: dict[str, Any] = response.json()["error"]
+    body: dict[str, Any] = response.json()
+    error: dict[str, Any] = body if flat else body["error"]
     assert set(error) == {"name", "code", "message"}
     assert error["code"] == code
     return error
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{E2E_MARKER}: end-to-end; its emulator runs once per flavour named in "
+        "$PROVISIONER_TEST_FLAVOURS (default: contract)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """An ``e2e`` test that uses the emulator runs once per flavour."""
+    marked = metafunc.definition.get_closest_marker(E2E_MARKER) is not None
+    if marked and "emulator" in metafunc.fixturenames:
+        metafunc.parametrize("flavour", e2e_flavours(os.environ), indirect=True)
+
+
+class EmulatorPool:
+    """One emulator process per flavour, started when a test first needs it."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, tuple[EmulatorProcess, EmulatorHandle]] = {}
+
+    def get(self, flavour: str) -> EmulatorHandle:
+        if flavour not in self._running:
+            flags = ("--seed", "7", "--flavour", flavour)
+            process = EmulatorProcess(*flags, api_key=new_api_key())
+            handle = EmulatorHandle(process.url, process.api_key, flavour)
+            self._running[flavour] = (process, handle)
+        return self._running[flavour][1]
+
+    def close(self) -> None:
+        for process, handle in self._running.values():
+            handle.close()
+            process.stop()
+
+
 @pytest.fixture(scope="session")
-def _emulator_session() -> Iterator[EmulatorHandle]:
-    process = EmulatorProcess("--seed", "7", api_key=new_api_key())
-    handle = EmulatorHandle(process.url, process.api_key)
-    yield handle
-    handle.close()
-    process.stop()
+def _emulators() -> Iterator[EmulatorPool]:
+    pool = EmulatorPool()
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def emulator(_emulator_session: EmulatorHandle) -> EmulatorHandle:
-    """The shared emulator subprocess, reset for this test."""
-    _emulator_session.reset()
-    return _emulator_session
+def flavour(request: pytest.FixtureRequest) -> str:
+    """The emulator's flavour: a parameter of ``e2e`` tests, else the default."""
+    return str(getattr(request, "param", DEFAULT_FLAVOUR))
+
+
+@pytest.fixture
+def emulator(_emulators: EmulatorPool, flavour: str) -> EmulatorHandle:
+    """The shared emulator subprocess of this flavour, reset for this test."""
+    handle = _emulators.get(flavour)
+    handle.reset()
+    return handle
 
 
 @pytest.fixture
@@ -283,13 +338,14 @@ class InProcess:
 
 @pytest.fixture
 def inprocess() -> Callable[..., InProcess]:
-    """Build an in-process emulator: ``inprocess(users=..., **faults)``."""
+    """Build an in-process emulator: ``inprocess(users=..., **settings)``."""
 
     def build(
         users: tuple[tuple[str, str], ...] = (("alice", "plus"), ("bob", "basic")),
-        **faults: Any,
+        **settings: Any,
     ) -> InProcess:
-        return InProcess(EmulatorConfig(new_api_key(), users=users, seed=3, **faults))
+        config = EmulatorConfig(new_api_key(), users=users, seed=3, **settings)
+        return InProcess(config)
 
     return build
 

@@ -22,6 +22,14 @@ from typing import Any
 
 import yaml
 
+from provisioner.emulator.dialect import FLAVOURS
+
+# End-to-end tests carry this marker; conftest runs each once per flavour.
+E2E_MARKER = "e2e"
+FLAVOURS_VARIABLE = "PROVISIONER_TEST_FLAVOURS"
+# The docs flavour joins once the client reads the reference's answers.
+DEFAULT_E2E_FLAVOURS = ("contract",)
+
 FAST_ENV = {
     "PROVISIONER_RETRY_BASE": "0.01",
     "PROVISIONER_RETRY_CAP": "0.2",
@@ -107,6 +115,23 @@ class Project:
 
     def room_ids(self) -> dict[str, str]:
         return {n: r["room_id"] for n, r in self.state()["rooms"].items()}
+
+
+def e2e_flavours(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The emulator flavours end-to-end tests run against.
+
+    ``PROVISIONER_TEST_FLAVOURS=contract,docs`` (comma-separated; ``all`` for
+    every flavour); unset or empty: ``DEFAULT_E2E_FLAVOURS``.
+    """
+    text = environ.get(FLAVOURS_VARIABLE, "").strip()
+    if text == "all":
+        return FLAVOURS
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in FLAVOURS]
+    if unknown:
+        choices = ", ".join((*FLAVOURS, "all"))
+        raise ValueError(f"{FLAVOURS_VARIABLE}: unknown {unknown[0]!r} ({choices})")
+    return names or DEFAULT_E2E_FLAVOURS
 
 
 def live_rooms(emulator: Any) -> list[dict[str, Any]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from plan_builders import by_name, record, room, state, user, users_by_id
 
-from provisioner.diff import diff
 from provisioner.plan import Plan
+from provisioner.plan.diff import diff
 from provisioner.state.document import PendingCreate, RetiringRoom
 
 TRICKY = "Stand-up | <b>bold</b> @team `tick` *star* [x](y) #12 \x1b[31mred\u202e"

@@ -14,6 +14,8 @@ from provisioner.cli import _register, cli
 from provisioner.state.document import PendingCreate, op_pending_add, utc_now
 from provisioner.state.local import LocalBackend
 
+pytestmark = pytest.mark.e2e  # once per emulator flavour: see conftest
+
 _register()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provisioner.progress import Counts, Progress, format_seconds, format_summary
+from provisioner.apply.progress import Counts, Progress, format_seconds, format_summary
 
 
 class FakeClock:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from provisioner.apply.reconcile import recent_rooms
 from provisioner.errors import (
     ApiError,
     AuthError,
@@ -22,7 +23,6 @@ from provisioner.errors import (
     ValidationError,
 )
 from provisioner.kaleyra import KaleyraClient
-from provisioner.reconcile import recent_rooms
 
 if TYPE_CHECKING:
     from conftest import ScriptedApi

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from e2ekit import Project, converged, live_rooms, text_of
 
+pytestmark = pytest.mark.e2e  # once per emulator flavour: see conftest
+
 REPETITIONS = 20
 SEED = 20261125
 

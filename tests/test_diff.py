@@ -17,16 +17,6 @@ from plan_builders import (
 )
 
 from provisioner import rules
-from provisioner.diff import (
-    REASON_CHANGED,
-    REASON_FORCED,
-    REASON_FORGET,
-    REASON_NEW,
-    REASON_PENDING,
-    REASON_REMOVED,
-    diff,
-    sandbox_warnings,
-)
 from provisioner.errors import ProvisionerError
 from provisioner.plan import (
     Action,
@@ -37,6 +27,16 @@ from provisioner.plan import (
     RetireChange,
     RoomChange,
     UserChange,
+)
+from provisioner.plan.diff import (
+    REASON_CHANGED,
+    REASON_FORCED,
+    REASON_FORGET,
+    REASON_NEW,
+    REASON_PENDING,
+    REASON_REMOVED,
+    diff,
+    sandbox_warnings,
 )
 from provisioner.state.document import PendingCreate, RetiringRoom, State
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from e2ekit import Project, converged, live_rooms, text_of, urls_in
 
+pytestmark = pytest.mark.e2e  # once per emulator flavour: see conftest
+
 CREATE = "POST /rest/room/create"
 
 

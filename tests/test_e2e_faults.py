@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from e2ekit import Project, converged, text_of
 
+pytestmark = pytest.mark.e2e  # once per emulator flavour: see conftest
+
 CREATE = "POST /rest/room/create"
 ROOMS = [f"room-{i:02d}" for i in range(12)]
 

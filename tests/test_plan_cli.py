@@ -28,11 +28,12 @@ from plan_builders import (
 )
 
 import provisioner.cli.plan_cmds as plan_cmds
+from provisioner.apply.planfile import load_plan
 from provisioner.cli import cli
 from provisioner.config import Estate, Settings
 from provisioner.errors import Problem
 from provisioner.plan import Plan
-from provisioner.planfile import check_fresh, load_plan
+from provisioner.plan.savedplan import check_fresh
 from provisioner.state.document import State
 from provisioner.state.local import LocalBackend
 

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from e2ekit import Project, text_of
 
-from provisioner.planfile import load_plan
+from provisioner.apply.planfile import load_plan
+
+pytestmark = pytest.mark.e2e  # once per emulator flavour: see conftest
 
 STANDUP = """\
 users:

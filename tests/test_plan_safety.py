@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from plan_builders import by_name, record, room, state, user, users_by_id
 
-from provisioner.diff import diff
 from provisioner.errors import UnsafePlanError
 from provisioner.model import RoomSpec
-from provisioner.safety import Policy, check_safety, names, running_refusals
+from provisioner.plan.diff import diff
+from provisioner.plan.safety import Policy, check_safety, names, running_refusals
 from provisioner.state.document import State
 
 

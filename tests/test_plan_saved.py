@@ -18,18 +18,16 @@ from plan_builders import (
     users_by_id,
 )
 
-from provisioner.diff import diff
-from provisioner.errors import StalePlanError
+from provisioner.apply.planfile import load_plan, save_plan
+from provisioner.errors import PlanFileError, StalePlanError
 from provisioner.plan import Plan
-from provisioner.planfile import (
+from provisioner.plan.diff import diff
+from provisioner.plan.savedplan import (
     FORMAT_VERSION,
     KIND,
-    PlanFileError,
     check_fresh,
     inputs_fingerprint,
-    load_plan,
     plan_to_dict,
-    save_plan,
 )
 from provisioner.state.document import PendingCreate, RetiringRoom, State
 

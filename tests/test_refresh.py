@@ -7,7 +7,7 @@ from pathlib import Path
 
 from applyfixtures import Rig, create, plan_of, spec
 
-from provisioner.refresh import RefreshResult, refresh
+from provisioner.apply.refresh import RefreshResult, refresh
 
 
 def test_refresh_reports_drift_and_running_rooms(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from plan_builders import room_id
 from render_cases import every_change, no_change
 
-from provisioner import plan as plan_module
+from provisioner.plan import changes as plan_module
 from provisioner.render import render
 from provisioner.render.data import plan_view
 

@@ -8,8 +8,8 @@ import re
 from plan_builders import by_name, room, state
 from render_cases import TRICKY, every_change, no_change
 
-from provisioner.diff import diff
 from provisioner.plan import Plan
+from provisioner.plan.diff import diff
 from provisioner.render import render
 from provisioner.render.markdown import LIMIT, md, render_markdown, render_refused
 

@@ -17,8 +17,8 @@ from cmarkgfm.cmark import Options
 from plan_builders import URL_PREFIX, by_name, room, state, url
 from render_cases import TRICKY
 
-from provisioner.diff import diff
 from provisioner.plan import Plan
+from provisioner.plan.diff import diff
 from provisioner.render.markdown import LIMIT, render_markdown
 
 ROOMS = 5_000

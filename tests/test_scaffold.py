@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from provisioner import rules
 from provisioner.cli import _register, cli
 from provisioner.config import load_estate, load_settings
-from provisioner.scaffold import GITIGNORE_NOTE, SETTINGS_TEXT, init
-from provisioner.schema import stale_files
+from provisioner.config.scaffold import GITIGNORE_NOTE, SETTINGS_TEXT, init
+from provisioner.config.schema import stale_files
 
 _register()
 

@@ -20,6 +20,8 @@ from applyfixtures import Rig, create, plan_of, spec
 from provisioner.errors import OutcomeUnknownError
 from provisioner.kaleyra import KaleyraClient
 
+pytestmark = pytest.mark.e2e  # once per emulator flavour: see conftest
+
 
 def test_a_create_whose_answer_is_always_lost_says_what_happens_next(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -12,7 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from e2ekit import Project, converged
+
+pytestmark = pytest.mark.e2e  # once per emulator flavour: see conftest
 
 
 def _applied(tmp_path: Path, emulator: Any) -> Project:

@@ -15,10 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import provisioner.cli.config_cmds  # noqa: F401  (registers the commands)
-from provisioner import rules, schema
+from provisioner import rules
 from provisioner.cli import cli
-from provisioner.fastschema import UnsupportedSchemaError, compile_schema
-from provisioner.validation import explainer
+from provisioner.config import schema
+from provisioner.config.fastschema import UnsupportedSchemaError, compile_schema
+from provisioner.config.validation import explainer
 
 REPO = Path(__file__).parent.parent
 

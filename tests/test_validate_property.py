@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import provisioner.cli.config_cmds  # noqa: F401  (registers the commands)
-from provisioner import rules, schema
+from provisioner import rules
 from provisioner.cli import cli
-from provisioner.fastschema import compile_schema
-from provisioner.validation import explainer
+from provisioner.config import schema
+from provisioner.config.fastschema import compile_schema
+from provisioner.config.validation import explainer
 
 FAST = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]

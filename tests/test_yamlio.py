@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from provisioner import yamlio
+from provisioner.config import yamlio
+from provisioner.config.yamlbuild import MAX_ALIAS_NODES
+from provisioner.config.yamlpath import format_path
 from provisioner.errors import Problem
-from provisioner.yamlbuild import MAX_ALIAS_NODES
-from provisioner.yamlpath import format_path
 
 
 def load(tmp_path: Path, text: str | bytes) -> yamlio.Document:

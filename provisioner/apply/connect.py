@@ -9,29 +9,23 @@ the emulator demo need not wait for production-sized backoffs:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any
 
-from provisioner.config import Settings
+from provisioner import environment
+from provisioner.environment import KEY_ENV, RETRY_ENV
 from provisioner.errors import ProvisionerError
 from provisioner.kaleyra import ApiKey, KaleyraClient, RetryPolicy, base_url_for
 from provisioner.kaleyra.session import OnRetry
-
-KEY_ENV: Final = "KALEYRA_API_KEY"
-RETRY_ENV: Final = {
-    "base": "PROVISIONER_RETRY_BASE",
-    "cap": "PROVISIONER_RETRY_CAP",
-    "attempts": "PROVISIONER_RETRY_ATTEMPTS",
-}
+from provisioner.model import Settings
 
 
-def retry_policy(environ: Mapping[str, str] = os.environ) -> RetryPolicy:
+def retry_policy(environ: Mapping[str, str] | None = None) -> RetryPolicy:
     """The default retry policy with any PROVISIONER_RETRY_* override applied."""
     changes: dict[str, Any] = {}
     for field, variable in RETRY_ENV.items():
-        text = environ.get(variable, "").strip()
+        text = environment.value(variable, environ)
         try:
             if text:
                 changes[field] = int(text) if field == "attempts" else float(text)

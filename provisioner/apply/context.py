@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from provisioner import environment, rules
 from provisioner.apply.ledger import Ledger
 from provisioner.apply.patience import PatientClient
 from provisioner.apply.writer import StateWriter
+from provisioner.environment import RECONCILE_DELAY_ENV
+from provisioner.plan.request import Request
 from provisioner.state.document import RoomRecord
 
-RECONCILE_DELAY_ENV: Final = "PROVISIONER_RECONCILE_DELAY"
 DEFAULT_RECONCILE_DELAY: Final = 1.0
 
 
 def reconcile_delay_from_env() -> float:
     """Seconds to wait before looking for the room of a lost create answer."""
-    text = os.environ.get(RECONCILE_DELAY_ENV, "").strip()
+    text = environment.value(RECONCILE_DELAY_ENV)
     try:
         return max(0.0, float(text)) if text else DEFAULT_RECONCILE_DELAY
     except ValueError:
@@ -26,12 +27,15 @@ def reconcile_delay_from_env() -> float:
 
 
 @dataclass(frozen=True)
-class ApplyOptions:
-    """How an apply runs (the CLI flags that are not about planning)."""
+class ApplyOptions(Request):
+    """The request, and how the apply runs (the flags that are not about planning).
+
+    `force` (from the request) also governs the RUNNING check made just before
+    each replace or delete.
+    """
 
     parallelism: int = 8
     continue_on_error: bool = False
-    force: bool = False
     reconcile_delay: float = DEFAULT_RECONCILE_DELAY
     # A create whose answer is lost is looked for, then tried again; after this
     # many lost answers in a row it is left pending for the next run.
@@ -64,7 +68,7 @@ class Context:
     writer: StateWriter
     ledger: Ledger
     options: ApplyOptions
-    on_replace: str = "disable"
+    on_replace: str = rules.DEFAULT_ON_REPLACE
     stopper: Stopper = field(default_factory=Stopper)
     # Rooms adopted by reconciliation this run, by name: their planned create
     # is already satisfied.

@@ -25,7 +25,7 @@ from provisioner.apply.context import Context
 from provisioner.apply.ledger import Outcome
 from provisioner.apply.preflight import preflight
 from provisioner.apply.records import participants
-from provisioner.errors import ProvisionerError, StateError
+from provisioner.errors import OperationInterrupted, ProvisionerError, StateError
 from provisioner.plan import Action, Plan, RoomChange, UserChange
 from provisioner.state.document import RetiringRoom, op_room_flag
 
@@ -39,10 +39,6 @@ class Operation:
     subject: str
     doing: str
     run: Callable[[], Awaitable[None]]
-
-
-class OperationInterrupted(ProvisionerError):
-    """An in-flight operation cancelled after the stop grace period."""
 
 
 async def run_operation(ctx: Context, op: Operation, limit: asyncio.Semaphore) -> bool:

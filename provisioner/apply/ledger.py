@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
-from provisioner.progress import Clock, Counts, Progress, format_summary
+from provisioner.apply.progress import Clock, Counts, Progress, format_summary
 
 
 class Outcome(StrEnum):

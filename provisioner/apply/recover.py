@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from provisioner.apply.context import Context
 from provisioner.apply.ledger import Outcome
+from provisioner.apply.reconcile import ambiguous, find_candidates
 from provisioner.apply.records import record_adopted, still_replaces, store_ops
 from provisioner.errors import ReconcileError
-from provisioner.reconcile import ambiguous, find_candidates
 from provisioner.state.document import PendingCreate, op_pending_drop
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from provisioner.apply.context import Context
 from provisioner.apply.ledger import Outcome
+from provisioner.apply.reconcile import ambiguous, find_candidates
 from provisioner.apply.records import (
     record_adopted,
     record_created,
@@ -31,7 +32,7 @@ from provisioner.errors import (
 )
 from provisioner.kaleyra import RoomInfo
 from provisioner.plan import Action, RoomChange
-from provisioner.reconcile import ambiguous, find_candidates
+from provisioner.rules import RoomStatus
 from provisioner.state.document import (
     PendingCreate,
     RetiringRoom,
@@ -43,8 +44,6 @@ from provisioner.state.document import (
     op_room_flag,
     utc_now,
 )
-
-RUNNING = "RUNNING"
 
 
 async def readable_idle(
@@ -58,7 +57,7 @@ async def readable_idle(
         info = await ctx.client.room_info(room_id)
     except NotFoundError:
         return None
-    if info.status == RUNNING and not ctx.options.force:
+    if info.status == RoomStatus.RUNNING and not ctx.options.force:
         raise UnsafePlanError(
             f"{name}: room {room_id} is RUNNING (a call is in progress); "
             f"refusing to {verb} it without --force"

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from provisioner import rules
 from provisioner.apply.context import ApplyOptions, Context, Stopper
 from provisioner.apply.engine import execute_until_stopped, total_operations
 from provisioner.apply.ledger import ApplyReport, Ledger
 from provisioner.apply.patience import PatientClient
+from provisioner.apply.progress import Progress
 from provisioner.apply.recover import reconcile_pending
 from provisioner.apply.writer import StateWriter
 from provisioner.kaleyra import KaleyraClient
 from provisioner.plan import Action, Plan
-from provisioner.progress import Progress
 from provisioner.state.document import State, StateBackend
 
 
@@ -33,7 +34,7 @@ class ApplyRun:
         client: KaleyraClient,
         options: ApplyOptions,
         progress: Progress,
-        on_replace: str = "disable",
+        on_replace: str = rules.DEFAULT_ON_REPLACE,
     ) -> None:
         self.writer = StateWriter(backend, state)
         self.ledger = Ledger(progress)

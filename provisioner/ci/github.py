@@ -18,6 +18,7 @@ import httpx
 
 from provisioner.ci.comment import Comment
 from provisioner.ci.forge import Forge
+from provisioner.environment import COMMENT_AUTHOR_ENV, value
 from provisioner.errors import ForgeError
 
 DEFAULT_API: Final = "https://api.github.com"
@@ -53,7 +54,7 @@ def github_run(environ: Mapping[str, str]) -> GitHubRun:
         event=read_event(environ.get("GITHUB_EVENT_PATH", "")),
         event_name=environ.get("GITHUB_EVENT_NAME", ""),
         sha=environ.get("GITHUB_SHA", ""),
-        author=environ.get("PROVISIONER_COMMENT_AUTHOR") or None,
+        author=value(COMMENT_AUTHOR_ENV, environ),
     )
 
 

@@ -17,6 +17,7 @@ import httpx
 
 from provisioner.ci.comment import Comment
 from provisioner.ci.forge import Forge
+from provisioner.environment import COMMENT_AUTHOR_ENV, value
 from provisioner.errors import ForgeError
 
 PAGE: Final = {"per_page": 100, "sort": "asc", "order_by": "created_at"}
@@ -51,7 +52,7 @@ def gitlab_run(environ: Mapping[str, str]) -> GitLabRun:
         header=header,
         token=token,
         iid=int(iid) if iid.isdigit() else None,
-        author=environ.get("PROVISIONER_COMMENT_AUTHOR") or None,
+        author=value(COMMENT_AUTHOR_ENV, environ),
     )
 
 

@@ -12,8 +12,6 @@ after SIGTERM (everything finished before the signal is recorded).
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import os
 import shutil
 import sys
@@ -21,23 +19,15 @@ from pathlib import Path
 
 import click
 
-from provisioner.apply.connect import api_key, client_for, require_key
 from provisioner.apply.context import ApplyOptions, reconcile_delay_from_env
 from provisioner.apply.ledger import ApplyReport
-from provisioner.apply.run import ApplyRun
+from provisioner.apply.progress import Progress
+from provisioner.apply.workflow import apply_fresh, apply_saved
 from provisioner.cli import cli
-from provisioner.cli.options import lock_timeout_option
-from provisioner.config import Estate, Settings, load_estate, load_settings
+from provisioner.cli.options import lock_timeout_option, request_options
 from provisioner.errors import ProvisionerError
-from provisioner.kaleyra import ApiKey
-from provisioner.planfile import check_fresh, load_plan
-from provisioner.planner import PlanRequest, build_plan, policy
-from provisioner.progress import Progress
-from provisioner.refresh import RefreshResult, refresh
+from provisioner.plan import Plan, Request
 from provisioner.render import render
-from provisioner.safety import check_safety
-from provisioner.state import open_backend
-from provisioner.state.document import State, StateBackend
 
 PROMPT = "Do you want to perform these actions? Only 'yes' will be accepted"
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
@@ -64,126 +54,31 @@ def confirm(auto_approve: bool) -> None:
         raise ProvisionerError("apply cancelled; nothing was changed")
 
 
-def load_checked_estate(settings: Settings) -> Estate:
-    estate = load_estate(settings)
-    if estate.problems:
-        for problem in estate.problems:
-            click.echo(str(problem), err=True)
-        raise ProvisionerError(
-            f"{len(estate.problems)} problem(s) in the room files; nothing was changed"
-        )
-    return estate
+class TerminalConsole:
+    """The apply workflow's console: plan on stdout, progress on stderr."""
+
+    def show_plan(self, plan: Plan) -> None:
+        click.echo(render(plan, "text"), nl=False)
+
+    def show_problems(self, problems: list[str]) -> None:
+        for problem in problems:
+            click.echo(problem, err=True)
+
+    def confirm(self) -> None:
+        confirm(auto_approve=False)
+
+    def note(self, text: str) -> None:
+        click.echo(text)
+
+    def progress(self) -> Progress:
+        return make_progress()
 
 
-async def _refreshed(run: ApplyRun, enabled: bool) -> RefreshResult:
-    if not enabled:
-        return RefreshResult()
-    return await refresh(run.ctx.client, run.state, run.ctx.options.parallelism)
+class ApprovedConsole(TerminalConsole):
+    """--auto-approve: the same console that never asks."""
 
-
-async def _fresh_run(
-    settings: Settings,
-    estate: Estate,
-    run: ApplyRun,
-    request: PlanRequest,
-    flags: tuple[bool, bool],
-) -> ApplyReport | None:
-    do_refresh, auto_approve = flags
-    await run.recover()
-    found = await _refreshed(run, do_refresh)
-    plan = build_plan(
-        settings,
-        estate,
-        run.state,
-        request,
-        drift=found.drift,
-        users_gone=found.users_gone,
-    )
-    click.echo(render(plan, "text"), nl=False)
-    check_safety(plan, run.state, policy(settings, request, found.running))
-    if not plan.has_changes:
-        return None
-    confirm(auto_approve)
-    return await run.execute(plan, estate.external_users)
-
-
-def _offline(
-    settings: Settings, estate: Estate, state: State, request: PlanRequest
-) -> None:
-    """Without a key: show the plan; fine when there is nothing to do."""
-    plan = build_plan(settings, estate, state, request)
-    click.echo(render(plan, "text"), nl=False)
-    check_safety(plan, state, policy(settings, request))
-    if plan.has_changes:
-        require_key("apply these changes")
-
-
-def apply_fresh(
-    path: Path,
-    request: PlanRequest,
-    options: ApplyOptions,
-    lock_timeout: float,
-    flags: tuple[bool | None, bool],
-) -> ApplyReport | None:
-    """Plan, show, confirm and apply under the lock; None when nothing changed."""
-    settings = load_settings(path)
-    estate = load_checked_estate(settings)
-    backend = open_backend(settings.state, settings.root)
-    key = api_key()
-    do_refresh = key is not None if flags[0] is None else flags[0]
-    if do_refresh:
-        key = require_key("refresh (or pass --no-refresh)")
-    with backend.lock("apply", lock_timeout):
-        state = backend.read()
-        if key is None:
-            _offline(settings, estate, state, request)
-            return None
-        progress = make_progress()
-
-        async def main(key: ApiKey) -> ApplyReport | None:
-            async with client_for(settings, key, progress.retry) as client:
-                run = ApplyRun(
-                    backend, state, client, options, progress, settings.on_replace
-                )
-                try:
-                    return await _fresh_run(
-                        settings, estate, run, request, (do_refresh, flags[1])
-                    )
-                finally:
-                    run.finish()
-
-        return asyncio.run(main(key))
-
-
-def apply_saved(
-    path: Path, options: ApplyOptions, lock_timeout: float
-) -> ApplyReport | None:
-    """Apply exactly a saved plan: refused when stale; None when it changes nothing."""
-    plan = load_plan(path)
-    settings = load_settings(Path("."))
-    backend: StateBackend = open_backend(settings.state, settings.root)
-    with backend.lock("apply", lock_timeout):
-        state = backend.read()
-        check_fresh(plan, state)
-        if not plan.has_changes:
-            click.echo("No changes.")
-            return None
-        key = require_key("apply the plan")
-        progress = make_progress()
-        forced = dataclasses.replace(options, force=options.force or plan.options.force)
-
-        async def main() -> ApplyReport:
-            async with client_for(settings, key, progress.retry) as client:
-                run = ApplyRun(
-                    backend, state, client, forced, progress, plan.on_replace
-                )
-                try:
-                    await run.recover()
-                    return await run.execute(plan)
-                finally:
-                    run.finish()
-
-        return asyncio.run(main())
+    def confirm(self) -> None:
+        pass
 
 
 def report_outcome(report: ApplyReport | None) -> None:
@@ -226,39 +121,23 @@ def report_outcome(report: ApplyReport | None) -> None:
     help="Keep going with unrelated rooms after a failure.",
 )
 @lock_timeout_option
-@click.option(
-    "--refresh/--no-refresh",
-    default=None,
-    help="Read rooms back from the API first.  [default: on when KALEYRA_API_KEY "
-    "is set]",
-)
-@click.option("--target", multiple=True, metavar="NAME", help="Only these rooms.")
-@click.option("--replace", multiple=True, metavar="NAME", help="Force a new room.")
-@click.option("--allow-deletes", is_flag=True, help="Allow protected/mass deletes.")
-@click.option("--allow-replace", is_flag=True, help="Allow protected replaces.")
-@click.option(
-    "--force", is_flag=True, help="Replace or delete rooms with a call in progress."
-)
+@request_options
 def apply_command(
     source: Path,
     auto_approve: bool,
     parallelism: int,
     continue_on_error: bool,
     lock_timeout: float,
-    refresh: bool | None,
-    target: tuple[str, ...],
-    replace: tuple[str, ...],
-    allow_deletes: bool,
-    allow_replace: bool,
-    force: bool,
+    request: Request,
 ) -> None:
     """Apply the room files (or a saved plan) to Kaleyra."""
     options = ApplyOptions(
+        **vars(request),
         parallelism=parallelism,
         continue_on_error=continue_on_error,
-        force=force,
         reconcile_delay=reconcile_delay_from_env(),
     )
+    console = ApprovedConsole() if auto_approve else TerminalConsole()
     if not source.exists():
         raise ProvisionerError(
             f"{source}: no such project folder or saved plan "
@@ -266,24 +145,24 @@ def apply_command(
             "provisioner plan --out)"
         )
     if source.is_file():
-        planning = {
-            "--target": target,
-            "--replace": replace,
-            "--allow-deletes": allow_deletes,
-            "--allow-replace": allow_replace,
-        }
-        given = [flag for flag, value in planning.items() if value]
-        if given:
-            raise click.UsageError(
-                f"{given[0]} cannot change a saved plan; make a new plan with it"
-            )
-        report_outcome(apply_saved(source, options, lock_timeout))
+        _refuse_planning_flags(request)
+        report_outcome(apply_saved(source, options, lock_timeout, console))
         return
-    request = PlanRequest(target, replace, allow_deletes, allow_replace, force)
-    report = apply_fresh(
-        source, request, options, lock_timeout, (refresh, auto_approve)
-    )
-    report_outcome(report)
+    report_outcome(apply_fresh(source, options, lock_timeout, console))
+
+
+def _refuse_planning_flags(request: Request) -> None:
+    planning = {
+        "--target": request.targets,
+        "--replace": request.replace,
+        "--allow-deletes": request.allow_deletes,
+        "--allow-replace": request.allow_replace,
+    }
+    given = [flag for flag, value in planning.items() if value]
+    if given:
+        raise click.UsageError(
+            f"{given[0]} cannot change a saved plan; make a new plan with it"
+        )
 
 
 from provisioner.cli import adopt_cmds  # noqa: E402, F401  (registers import, resolve)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from provisioner import config, scaffold, schema
+from provisioner import config
 from provisioner.cli import EXIT_ERROR, cli
+from provisioner.config import scaffold, schema
 from provisioner.errors import Problem, ProvisionerError
 
 

@@ -8,6 +8,7 @@ import click
 
 from provisioner.cli import cli
 from provisioner.emulator.config import DROP_MODES, EmulatorConfig
+from provisioner.emulator.dialect import DEFAULT_FLAVOUR, FLAVOURS
 from provisioner.emulator.server import serve
 from provisioner.errors import ProvisionerError
 
@@ -57,6 +58,13 @@ def _user(
     help="A lost create answers 500 (error) or hangs up mid-answer (disconnect).",
 )
 @click.option(
+    "--flavour",
+    type=click.Choice(FLAVOURS),
+    default=DEFAULT_FLAVOUR,
+    show_default=True,
+    help="Answer as our contract says, or as the published reference's examples.",
+)
+@click.option(
     "--user",
     "users",
     multiple=True,
@@ -81,6 +89,7 @@ def emulator(
     fail_rate: float,
     drop_rate: float,
     drop_mode: str,
+    flavour: str,
     users: tuple[tuple[str, str], ...],
     data: Path | None,
     seed: int | None,
@@ -101,6 +110,7 @@ def emulator(
             users=users,
             data_path=data,
             seed=seed,
+            flavour=flavour,
         )
     except ValueError as exc:
         raise ProvisionerError(f"emulator: {exc}") from None

@@ -19,8 +19,10 @@ from typing import IO, Any
 
 import click
 
+from provisioner import environment
+from provisioner.apply.planfile import save_plan
 from provisioner.cli import cli
-from provisioner.cli.options import Duration
+from provisioner.cli.options import Duration, request_options
 from provisioner.config import (
     Settings,
     load_estate,
@@ -28,12 +30,11 @@ from provisioner.config import (
     state_tracked_warning,
 )
 from provisioner.errors import ProvisionerError
-from provisioner.plan import Plan
-from provisioner.planfile import save_plan
-from provisioner.planner import PlanRequest, build_plan, policy
+from provisioner.plan import Plan, Request
+from provisioner.plan.build import build_plan, policy
+from provisioner.plan.safety import check_safety
 from provisioner.render import FORMATS, render
 from provisioner.render.markdown import render_refused
-from provisioner.safety import check_safety
 from provisioner.state import open_backend
 from provisioner.state.document import State
 
@@ -50,7 +51,7 @@ def refresh_state(settings: Settings, state: State) -> Refreshed:
     """Read every managed room and user back: (drift, RUNNING rooms, users gone)."""
     # Imported here: the HTTP stack costs start-up time an offline plan skips.
     from provisioner.apply.connect import client_for, require_key
-    from provisioner.refresh import refresh
+    from provisioner.apply.refresh import refresh
 
     key = require_key("refresh (or pass --no-refresh)")
 
@@ -135,37 +136,7 @@ def _state_warnings(settings: Settings) -> tuple[str, ...]:
     is_flag=True,
     help="Exit 0 with no changes, 2 with changes, 1 on error.",
 )
-@click.option(
-    "--refresh/--no-refresh",
-    default=None,
-    help="Read rooms back from the API first.  [default: on when KALEYRA_API_KEY "
-    "is set]",
-)
-@click.option(
-    "--target",
-    multiple=True,
-    metavar="NAME",
-    help="Plan only rooms matching this glob (repeatable).",
-)
-@click.option(
-    "--replace",
-    multiple=True,
-    metavar="NAME",
-    help="Force a new room with new links, e.g. when links leaked (repeatable).",
-)
-@click.option(
-    "--allow-deletes",
-    is_flag=True,
-    help="Allow deleting prevent_destroy rooms and more than max_delete_percent.",
-)
-@click.option(
-    "--allow-replace", is_flag=True, help="Allow replacing prevent_destroy rooms."
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Allow replacing or deleting rooms with a call in progress.",
-)
+@request_options
 @click.option(
     "--lock-timeout",
     type=Duration(),
@@ -178,30 +149,17 @@ def plan_command(
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
-    refresh: bool | None,
-    target: tuple[str, ...],
-    replace: tuple[str, ...],
-    allow_deletes: bool,
-    allow_replace: bool,
-    force: bool,
+    request: Request,
     lock_timeout: float,
 ) -> None:
     """Show what apply would change: rooms created, replaced (new links), deleted."""
-    request = PlanRequest(target, replace, allow_deletes, allow_replace, force)
     with without_cycle_collection():
-        has_changes = run_plan(path, request, fmt=fmt, out=out, refresh=refresh)
+        has_changes = run_plan(path, request, fmt=fmt, out=out)
     if detailed_exitcode and has_changes:
         raise click.exceptions.Exit(EXIT_CHANGES)
 
 
-def run_plan(
-    path: Path,
-    request: PlanRequest,
-    *,
-    fmt: str,
-    out: Path | None,
-    refresh: bool | None,
-) -> bool:
+def run_plan(path: Path, request: Request, *, fmt: str, out: Path | None) -> bool:
     """Plan, print, check safety, save; True when the plan has changes."""
     settings = load_settings(path)
     estate = load_estate(settings)
@@ -210,8 +168,9 @@ def run_plan(
             click.echo(str(problem), err=True)
         raise click.exceptions.Exit(1)
     state = open_backend(settings.state, settings.root).read()
+    refresh = request.refresh
     if refresh is None:
-        refresh = bool(os.environ.get("KALEYRA_API_KEY"))
+        refresh = environment.has_api_key()
     nothing: Refreshed = ({}, frozenset(), frozenset())
     drift, running, gone = refresh_state(settings, state) if refresh else nothing
     plan = build_plan(

@@ -1,6 +1,7 @@
 """Local Kaleyra API emulator.
 
 contract.py   its own reading of the API: limits, enums, codes, [ASSUMED] points
+dialect.py    the flavours: contract, or as the published reference's examples
 validate.py   request bodies checked field by field (422s)
 store.py      users, rooms and links, with the business rules (400s, 404s)
 views.py      the JSON shapes of the answers

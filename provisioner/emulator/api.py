@@ -22,15 +22,12 @@ Action = Callable[[Request], Awaitable[Answer]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def refusal_response(refused: Refused) -> JSONResponse:
-    return JSONResponse(refused.envelope(), status_code=refused.status)
-
-
 class Api:
     """One method per documented endpoint; auth and refusals handled around them."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
+        self.dialect = emulator.dialect
 
     def routes(self) -> list[Route]:
         e = self._endpoint
@@ -56,7 +53,7 @@ class Api:
                 self._authenticate(request)
                 answer = await action(request)
             except Refused as refused:
-                return refusal_response(refused)
+                return self.dialect.refusal(refused)
             return answer if isinstance(answer, Response) else JSONResponse(answer)
 
         return endpoint
@@ -77,10 +74,16 @@ class Api:
             if faults.drop_mode == "disconnect":
                 return DroppedResponse()
             raise Refused(c.SERVER_ERROR, "internal error")
-        return views.created(room)
+        return views.created(room, self.dialect)
 
     async def room_info(self, request: Request) -> Answer:
-        return views.info(self.emulator.store.room(request.path_params["room_id"]))
+        store, dialect = self.emulator.store, self.dialect
+        room = store.room(
+            request.path_params["room_id"], deleted_too=dialect.deleted_rooms_readable
+        )
+        if dialect.info_link_base and store.attach(room, dialect.info_token_hex_digits):
+            self.emulator.save()
+        return views.info(room, dialect)
 
     async def list_rooms(self, request: Request) -> Answer:
         skip = _query_int(request, "skip", 0, low=0, high=None)

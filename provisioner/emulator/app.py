@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from provisioner.emulator import contract as c
-from provisioner.emulator.api import Api, refusal_response
+from provisioner.emulator.api import Api
 from provisioner.emulator.config import EmulatorConfig
 from provisioner.emulator.control import Control
 from provisioner.emulator.core import Emulator
@@ -41,9 +41,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     # Every answer is JSON, an unknown route's included.
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     triple = (status, c.ROUTE_NOT_FOUND[1], c.ROUTE_NOT_FOUND[2])
-    return refusal_response(
-        Refused(triple, f"no route {request.method} {request.url.path}")
-    )
+    refused = Refused(triple, f"no route {request.method} {request.url.path}")
+    return emulator_of(request.app).dialect.refusal(refused)
 
 
 class InProcessTransport(httpx.AsyncBaseTransport):

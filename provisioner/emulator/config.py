@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from provisioner.emulator.dialect import DEFAULT_FLAVOUR, dialect_of
+
 DROP_MODES = ("error", "disconnect")
 
 
@@ -65,7 +67,8 @@ class EmulatorConfig:
     ``users`` are ``(user_id, role)`` pairs created at start and after every
     reset. ``data_path``, when set, keeps the state in that JSON file (written
     after every change) so it survives a restart. ``seed`` makes ids, links and
-    random faults reproducible.
+    random faults reproducible. ``flavour`` picks how answers are spelled:
+    ``contract`` or ``docs`` (see dialect.py).
     """
 
     api_key: str = field(repr=False)
@@ -78,10 +81,12 @@ class EmulatorConfig:
     users: tuple[tuple[str, str], ...] = ()
     data_path: Path | None = None
     seed: int | None = None
+    flavour: str = DEFAULT_FLAVOUR
 
     def __post_init__(self) -> None:
         if not self.api_key:
             raise ValueError("the emulator needs an API key to accept")
+        dialect_of(self.flavour)  # validates the name
         self.faults()  # validates the knobs
 
     def faults(self) -> Faults:

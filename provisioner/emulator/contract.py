@@ -28,6 +28,7 @@ CREATOR_ROLE = "plus"
 LANGUAGES = ("en", "it", "de", "fr", "pl")
 STATUSES = ("NOT_RUNNING", "RUNNING", "CLOSED")
 DEFAULT_STATUS = "NOT_RUNNING"
+CLOSED_STATUS = "CLOSED"  # "deleted or ended"
 
 TOOLS = (
     "chat",
@@ -81,6 +82,7 @@ LIST_COUNT_IS_PAGE_SIZE = True  # [ASSUMED] `count` counts this page, not every 
 INFO_OMITS_ENABLED_FLAG = True  # [ASSUMED] `disabled` appears only when true
 REVOKED_LINKS_LEAVE_INFO = True  # [ASSUMED] a revoked link vanishes from user_urls
 RETRY_AFTER_ON_429 = True  # [ASSUMED] 429 answers carry Retry-After (seconds)
+# The docs flavour answers some of these points otherwise: see dialect.py.
 
 # Error triples: (status, name, code). [ASSUMED] envelope
 # {"error": {"name": ..., "code": ..., "message": ...}}.

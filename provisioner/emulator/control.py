@@ -45,6 +45,7 @@ class Control:
                 "rooms": [views.audit(room) for room in emulator.store.rooms.values()],
                 "users": [views.user(u)["user"] for u in emulator.store.users.values()],
                 "faults": emulator.faults.as_dict(),
+                "flavour": emulator.dialect.name,
             }
         )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from provisioner.emulator import validate
 from provisioner.emulator.config import EmulatorConfig, Faults
+from provisioner.emulator.dialect import Dialect, dialect_of
 from provisioner.emulator.problems import Refused
 from provisioner.emulator.store import Store
 
@@ -23,6 +24,7 @@ class Emulator:
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
+        self.dialect: Dialect = dialect_of(config.flavour)
         self.rng = random.Random(config.seed)
         self.store = Store(self.rng)
         self.faults: Faults = config.faults()

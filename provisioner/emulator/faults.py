@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -98,7 +98,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         refused, headers = refusal
-        response = JSONResponse(refused.envelope(), refused.status, headers=headers)
+        response = self.emulator.dialect.refusal(refused, headers)
         await response(scope, receive, send)
 
     def _refusal(self) -> tuple[Refused, dict[str, str]] | None:
@@ -106,7 +106,8 @@ class FaultMiddleware:
         wait = self._rate_limited(faults.rate_limit)
         if wait:
             seconds = str(max(1, math.ceil(wait)))
-            headers = {"retry-after": seconds} if c.RETRY_AFTER_ON_429 else {}
+            retry_after = self.emulator.dialect.retry_after_on_429
+            headers = {"retry-after": seconds} if retry_after else {}
             return Refused(c.RATE_LIMITED, "too many requests"), headers
         if faults.fail_rate and rng.random() < faults.fail_rate:
             triple = rng.choice((c.SERVER_ERROR, c.UNAVAILABLE))

@@ -1,4 +1,7 @@
-"""The emulator's refusals: one exception that carries the API error triple."""
+"""The emulator's refusals: one exception that carries the API error triple.
+
+How a refusal is spelled on the wire (envelope, status) is the dialect's call.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +17,6 @@ class Refused(Exception):
         super().__init__(message)
         self.status, self.name, self.code = triple
         self.message = message
-
-    def envelope(self) -> dict[str, dict[str, str]]:
-        return {
-            "error": {"name": self.name, "code": self.code, "message": self.message}
-        }
 
 
 def invalid(field: str, message: str) -> Refused:

@@ -1,7 +1,12 @@
 """The emulator's memory: users, rooms and their links, with the API's rules.
 
 Rooms are never forgotten: a deleted room stays here flagged ``deleted`` so
-that tests can count every room ever created, but the API no longer sees it.
+that tests can count every room ever created. The API acts on it no more; only
+a dialect whose room/info reads deleted rooms (as ``CLOSED``) still shows it.
+
+A link has its create token and, once a dialect has asked for one, a second
+token for room/info answers: both name the same link, so revoking either
+revokes it.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class Link:
     tools: dict[str, Any]
     token: str
     revoked: bool = False
+    attach: str | None = None  # the token room/info shows, when it is another
 
 
 @dataclass
@@ -51,6 +57,11 @@ class Room:
     @property
     def usable(self) -> bool:
         return not (self.disabled or self.deleted)
+
+    @property
+    def shown_status(self) -> str:
+        """The status the API reads: a deleted room is ``CLOSED``."""
+        return c.CLOSED_STATUS if self.deleted else self.status
 
 
 def timestamp(moment: datetime) -> str:
@@ -122,10 +133,10 @@ class Store:
         self.rooms[room.room_id] = room
         return room
 
-    def room(self, room_id: str) -> Room:
-        """A room the API can see (not deleted)."""
+    def room(self, room_id: str, *, deleted_too: bool = False) -> Room:
+        """A room the API can act on (not deleted, unless ``deleted_too``)."""
         room = self.rooms.get(room_id)
-        if room is None or room.deleted:
+        if room is None or (room.deleted and not deleted_too):
             raise Refused(c.ROOM_NOT_FOUND, f"no room {room_id!r}")
         return room
 
@@ -144,6 +155,14 @@ class Store:
         if link is None or link.revoked or not self.rooms[link.room_id].usable:
             raise Refused(c.TOKEN_NOT_FOUND, "no such token")
         link.revoked = True
+
+    def attach(self, room: Room, digits: int) -> bool:
+        """Give every link of ``room`` its second token; True if any was new."""
+        missing = [link for link in room.links if link.attach is None]
+        for link in missing:
+            link.attach = self._new_token(digits)
+            self.tokens[link.attach] = link
+        return bool(missing)
 
     def page(self, skip: int, limit: int) -> tuple[list[Room], int]:
         """Visible rooms, newest first: this page and how many there are in all."""
@@ -164,7 +183,11 @@ class Store:
         for raw in data.get("rooms", []):
             links = [Link(**link) for link in raw.pop("links")]
             self.rooms[raw["room_id"]] = Room(links=links, **raw)
-        self.tokens = {link.token: link for link in self._all_links()}
+        self.tokens = {}
+        for link in self._all_links():
+            for token in (link.token, link.attach):
+                if token is not None:
+                    self.tokens[token] = link
 
     # -- helpers ------------------------------------------------------------
 
@@ -198,9 +221,9 @@ class Store:
             if prefix + tail not in taken:
                 return prefix + tail
 
-    def _new_token(self) -> str:
+    def _new_token(self, digits: int = c.TOKEN_HEX_DIGITS) -> str:
         while True:
-            bits = self.rng.getrandbits(4 * c.TOKEN_HEX_DIGITS)
-            token = f"{bits:0{c.TOKEN_HEX_DIGITS}x}"
+            bits = self.rng.getrandbits(4 * digits)
+            token = f"{bits:0{digits}x}"
             if token not in self.tokens:
                 return token

@@ -1,10 +1,15 @@
-"""The JSON the API answers with, built from the store's records."""
+"""The JSON the API answers with, built from the store's records.
+
+Where the flavours differ, the answer asks the dialect (see dialect.py).
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from provisioner.emulator import contract as c
+from provisioner.emulator.dialect import Dialect
 from provisioner.emulator.store import Link, Room, User
 
 
@@ -14,13 +19,20 @@ def link_url(room: Room, link: Link) -> str:
     return f"{c.LINK_BASE}/{handler}/{link.token}"
 
 
-def created(room: Room) -> dict[str, Any]:
+def info_url(room: Room, link: Link, dialect: Dialect) -> str:
+    """The link room/info shows: the create link, or the dialect's other one."""
+    if dialect.info_link_base is None or link.attach is None:
+        return link_url(room, link)
+    return f"{dialect.info_link_base}/{link.attach}"
+
+
+def created(room: Room, dialect: Dialect) -> dict[str, Any]:
     """``POST /rest/room/create``: the room with every link and resolved tools."""
     settings = room.request
-    return {
+    body: dict[str, Any] = {
         "room": {
             "room_id": room.room_id,
-            "record": settings["recording"],
+            "record": dialect.record(settings["recording"]),
             "recording_type": settings["recording_type"],
             "duration": settings.get("duration", 0),
             "directCall": settings["directCall"],
@@ -38,24 +50,28 @@ def created(room: Room) -> dict[str, Any]:
             ],
         }
     }
+    if not dialect.create_shows_recording_type:
+        del body["room"]["recording_type"]
+    return body
 
 
-def info(room: Room) -> dict[str, Any]:
-    """``GET /rest/room/info``: a disabled room shows no links."""
+def info(room: Room, dialect: Dialect) -> dict[str, Any]:
+    """``GET /rest/room/info``: a disabled (or deleted) room shows no links."""
     settings = room.request
     body: dict[str, Any] = {
         "room_id": room.room_id,
-        "record": settings["recording"],
+        "record": dialect.record(settings["recording"]),
         "duration": settings.get("duration", 0),
         "durationUsed": room.duration_used,
         "call_type": settings["call_type"],
         "live": settings["live"],
         "description": settings.get("description"),
-        "status": room.status,
+        "status": room.shown_status,
+        **copy.deepcopy(dict(dialect.info_extras)),
     }
     _disabled_flag(body, room)
     body["user_urls"] = [
-        {"user": link.user, "url": link_url(room, link)}
+        {"user": link.user, "url": info_url(room, link, dialect)}
         for link in room.links
         if room.usable and not (link.revoked and c.REVOKED_LINKS_LEAVE_INFO)
     ]

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 from urllib.parse import urlsplit
 
+from provisioner import environment as env
+from provisioner.environment import URL_ENV
 from provisioner.errors import ProvisionerError
+from provisioner.rules import ENVIRONMENTS, REGIONS, SANDBOX_REGIONS
 
-KEY_ENV = "KALEYRA_API_KEY"
-URL_ENV = "KALEYRA_API_URL"
-ENVIRONMENTS = ("sandbox", "production")
-REGIONS = ("eu", "in", "us", "me")
-SANDBOX_REGIONS = ("eu",)
 _LOOPBACK_NAMES = ("localhost",)
 
 
@@ -36,7 +33,7 @@ class ApiKey:
     @classmethod
     def from_env(cls) -> ApiKey | None:
         """The key from ``KALEYRA_API_KEY``; None when unset or empty."""
-        secret = os.environ.get(KEY_ENV, "").strip()
+        secret = env.api_key_secret()
         return cls(secret) if secret else None
 
     def __repr__(self) -> str:
@@ -65,7 +62,7 @@ def base_url_for(
     dropped for production; sandbox exists only in ``eu``). HTTPS is required
     except for loopback hosts (127.0.0.0/8, localhost, ::1).
     """
-    from_env = os.environ.get(URL_ENV, "").strip()
+    from_env = env.api_url()
     if from_env:
         return _checked(from_env, source=URL_ENV)
     if url:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from provisioner.errors import StateError
 from provisioner.state.document import StateBackend
-from provisioner.state.local import LocalBackend
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _POSTGRES = ("postgres", "postgresql")
@@ -32,5 +31,8 @@ def open_backend(location: str, root: Path) -> StateBackend:
         raise StateError(
             f"unsupported state location scheme {name}://; use a file path"
         )
+    # Imported here: the plan stage reads State without loading the file lock.
+    from provisioner.state.local import LocalBackend
+
     path = Path(location).expanduser()
     return LocalBackend(path if path.is_absolute() else root / path)

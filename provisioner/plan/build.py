@@ -9,33 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from provisioner.config import Estate, Settings
-from provisioner.diff import diff, sandbox_warnings
-from provisioner.plan import Action, Plan
-from provisioner.planfile import inputs_fingerprint
-from provisioner.safety import Policy
+from provisioner.model import Estate, Settings
+from provisioner.plan.changes import Action, Plan, PlanOptions
+from provisioner.plan.diff import diff, sandbox_warnings
+from provisioner.plan.request import NO_REQUEST, Request
+from provisioner.plan.safety import Policy
+from provisioner.plan.savedplan import inputs_fingerprint
 from provisioner.state.document import State
-
-
-@dataclass(frozen=True)
-class PlanRequest:
-    """What the command line asked for."""
-
-    targets: tuple[str, ...] = ()
-    replace: tuple[str, ...] = ()
-    allow_deletes: bool = False
-    allow_replace: bool = False
-    force: bool = False
 
 
 def build_plan(
     settings: Settings,
     estate: Estate,
     state: State,
-    request: PlanRequest = PlanRequest(),
+    request: Request = NO_REQUEST,
     *,
     drift: Mapping[str, str] | None = None,
     warnings: Collection[str] = (),
@@ -67,13 +56,17 @@ def build_plan(
         inputs=inputs_fingerprint(
             estate.rooms, estate.users, relevant(settings), _desired_prints(plan)
         ),
-        options=dataclasses.replace(
-            plan.options,
-            allow_deletes=request.allow_deletes,
-            allow_replace=request.allow_replace,
-            force=request.force,
-        ),
+        options=PlanOptions(**{**vars(request.request()), **_planned(plan.options)}),
     )
+
+
+def _planned(options: PlanOptions) -> dict[str, Any]:
+    """What the diff decided of the options (the rest is the request's)."""
+    return {
+        "targets": options.targets,
+        "replace": options.replace,
+        "prune_users": options.prune_users,
+    }
 
 
 def _without_users(state: State, gone: Collection[str]) -> State:
@@ -114,13 +107,11 @@ def relevant(settings: Settings) -> dict[str, Any]:
 
 
 def policy(
-    settings: Settings, request: PlanRequest, running: Collection[str] = ()
+    settings: Settings, request: Request, running: Collection[str] = ()
 ) -> Policy:
     """The safety policy for a plan made with `request`."""
     return Policy(
+        **vars(request.request()),
         max_delete_percent=settings.max_delete_percent,
-        allow_deletes=request.allow_deletes,
-        allow_replace=request.allow_replace,
-        force=request.force,
         running=frozenset(running),
     )

@@ -13,12 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from provisioner.config.crossfile import Room, User, cross_file_problems
+from provisioner.config.validation import Finding, SchemaCheck, unshadowed
+from provisioner.config.yamlio import Document
+from provisioner.config.yamlpath import PathKey
 from provisioner.errors import Problem
-from provisioner.estate_rules import Room, User, cross_file_problems
 from provisioner.model import Location, RoomSpec, UserSpec, room_spec, user_spec
-from provisioner.validation import Finding, SchemaCheck, unshadowed
-from provisioner.yamlio import Document
-from provisioner.yamlpath import PathKey
 
 ALL = "*"
 """Marks a whole section as broken (its container failed the schema)."""

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from provisioner import rules
+from provisioner.config.validation import describe
+from provisioner.config.yamlio import Document
+from provisioner.config.yamlpath import PathKey
 from provisioner.errors import Problem
-from provisioner.validation import describe
-from provisioner.yamlio import Document
-from provisioner.yamlpath import PathKey
 
 
 @dataclass(frozen=True)

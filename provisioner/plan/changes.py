@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from provisioner import rules
+from provisioner.plan.request import Request
+
 
 class Action(StrEnum):
     CREATE = "create"
@@ -97,15 +100,10 @@ class RetireChange:
 
 
 @dataclass(frozen=True)
-class PlanOptions:
-    """The options a plan was made with; a saved plan keeps them."""
+class PlanOptions(Request):
+    """The request a plan was made with, and the setting that shaped its users."""
 
-    targets: tuple[str, ...] = ()
-    replace: tuple[str, ...] = ()
     prune_users: bool = False
-    allow_deletes: bool = False
-    allow_replace: bool = False
-    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,11 +140,12 @@ class Plan:
     lineage: str | None = None
     serial: int = 0
     inputs: str = ""
-    on_replace: str = "disable"
+    on_replace: str = rules.DEFAULT_ON_REPLACE
     warnings: tuple[str, ...] = field(default=(), compare=False)
     retiring: tuple[RetireChange, ...] = ()
     pending: tuple[str, ...] = ()
-    options: PlanOptions = PlanOptions()
+    options: PlanOptions = field(default_factory=lambda: PlanOptions())
+    """What the plan was asked for; a saved plan keeps it."""
 
     def room_changes(self) -> tuple[RoomChange, ...]:
         """Room changes that do something (no-ops left out)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from provisioner.plan import FieldChange
+from provisioner.plan.changes import FieldChange
 
 _MISSING: Final = object()
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from provisioner import schema
 from provisioner.config import (
     ROOM_FILE_SUFFIXES,
     SETTINGS_FILE,
     Settings,
     load_settings,
+    schema,
 )
 from provisioner.errors import ProvisionerError
 

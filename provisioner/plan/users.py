@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from provisioner.compare import field_changes
 from provisioner.model import UserSpec
-from provisioner.plan import Action, UserChange
+from provisioner.plan.changes import Action, UserChange
+from provisioner.plan.compare import field_changes
 from provisioner.state.document import State, UserRecord
 
 _ORDER: Final = {

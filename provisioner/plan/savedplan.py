@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, Final
 
-from provisioner.errors import ProvisionerError, StalePlanError
+from provisioner.errors import StalePlanError
 from provisioner.model import RoomSpec, UserSpec
-from provisioner.plan import (
+from provisioner.plan.changes import (
     Action,
     FieldChange,
     FlagChange,
@@ -38,10 +36,6 @@ from provisioner.state.document import State
 
 FORMAT_VERSION: Final = "1"
 KIND: Final = "provisioner-plan"
-
-
-class PlanFileError(ProvisionerError):
-    """A saved plan cannot be read or written."""
 
 
 def inputs_fingerprint(
@@ -147,32 +141,6 @@ def _options(item: Mapping[str, Any]) -> PlanOptions:
             "replace": tuple(values["replace"]),
         }
     )
-
-
-def save_plan(plan: Plan, path: Path) -> None:
-    """Write `plan` to `path` (replacing it whole: a reader never sees half)."""
-    text = json.dumps(plan_to_dict(plan), indent=2, sort_keys=False) + "\n"
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise PlanFileError(f"{path}: cannot write the plan ({exc.strerror})") from None
-
-
-def load_plan(path: Path) -> Plan:
-    """Read a saved plan; PlanFileError when it is missing or not a plan."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PlanFileError(f"{path}: cannot read the plan ({exc.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise PlanFileError(f"{path}: not a provisioner plan (not JSON)") from None
-    try:
-        return plan_from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise PlanFileError(f"{path}: not a usable plan ({detail})") from None
 
 
 def check_fresh(plan: Plan, state: State) -> None:

@@ -13,23 +13,25 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from provisioner import rules
 from provisioner.errors import UnsafePlanError
-from provisioner.plan import Action, Plan, RoomChange
+from provisioner.plan.changes import Action, Plan, RoomChange
+from provisioner.plan.request import Request
 from provisioner.state.document import State
 
-MIN_MANAGED: Final = 4
+MIN_MANAGED: Final = rules.MIN_MANAGED_FOR_LIMITS
 """The delete threshold applies only when the state holds at least this many."""
 SHOWN_NAMES: Final = 20
 
 
 @dataclass(frozen=True)
-class Policy:
-    """The thresholds from provisioner.yaml and the overrides from the command line."""
+class Policy(Request):
+    """The request's overrides, with the thresholds from provisioner.yaml.
 
-    max_delete_percent: int = 25
-    allow_deletes: bool = False
-    allow_replace: bool = False
-    force: bool = False
+    `running` names the rooms refresh found with a call in progress.
+    """
+
+    max_delete_percent: int = rules.DEFAULT_MAX_DELETE_PERCENT
     running: frozenset[str] = frozenset()
 
 

@@ -19,9 +19,14 @@ from typing import Any, ClassVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from provisioner.config.yamlbuild import (
+    MAX_ALIAS_NODES,
+    STR_TAG,
+    AliasBombError,
+    Builder,
+)
+from provisioner.config.yamlpath import PathKey, format_path, path_of, walk
 from provisioner.errors import Problem
-from provisioner.yamlbuild import MAX_ALIAS_NODES, STR_TAG, AliasBombError, Builder
-from provisioner.yamlpath import PathKey, format_path, path_of, walk
 
 MAX_FILE_BYTES = 1024 * 1024
 TAB_MESSAGE = "YAML syntax: a tab character; YAML indents with spaces only"

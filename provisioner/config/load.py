@@ -5,48 +5,19 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from provisioner import estate, rules, schema, yamlio
+from provisioner import rules
+from provisioner.config import estate, schema, yamlio
+from provisioner.config.validation import SchemaCheck
 from provisioner.errors import ConfigError, Problem, ProvisionerError
-from provisioner.model import RoomSpec, UserSpec
-from provisioner.validation import SchemaCheck
+from provisioner.model import Estate, Settings
 
 SETTINGS_FILE = "provisioner.yaml"
 ROOM_FILE_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """provisioner.yaml with every default filled in; paths resolved from `root`."""
-
-    root: Path
-    rooms_dir: Path
-    state: str
-    api_environment: str = "sandbox"
-    api_region: str = "eu"
-    api_url: str | None = None
-    on_replace: str = "disable"
-    max_delete_percent: int = 25
-    prune_users: bool = False
-    file: Path | None = None
-    """The settings file read, when there is one."""
-
-
-@dataclass(frozen=True)
-class Estate:
-    """Every room and user the files declare, and every problem found."""
-
-    rooms: dict[str, RoomSpec] = field(default_factory=dict)
-    users: dict[str, UserSpec] = field(default_factory=dict)
-    external_users: frozenset[str] = frozenset()
-    problems: tuple[Problem, ...] = ()
-    files: tuple[Path, ...] = ()
-    warnings: tuple[Problem, ...] = ()
-    """Worth saying, not worth failing for (e.g. the state file is tracked by git)."""
 
 
 def display_path(path: Path) -> str:

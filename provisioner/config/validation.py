@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from provisioner.config.fastschema import compile_schema, ecma_regex
+from provisioner.config.yamlio import Document
+from provisioner.config.yamlpath import PathKey, format_path
 from provisioner.errors import Problem
-from provisioner.fastschema import compile_schema, ecma_regex
-from provisioner.yamlio import Document
-from provisioner.yamlpath import PathKey, format_path
 
 if TYPE_CHECKING:
     import jsonschema

@@ -16,6 +16,7 @@ from typing import Final
 
 from provisioner.apply.patience import RoomApi
 from provisioner.errors import NotFoundError
+from provisioner.rules import RoomStatus
 from provisioner.state.document import State
 
 DEFAULT_PARALLELISM: Final = 16
@@ -41,9 +42,9 @@ async def room_condition(client: RoomApi, room_id: str) -> str | None:
         return DELETED
     if info.disabled:
         return DISABLED
-    if info.status == "CLOSED":
+    if info.status == RoomStatus.CLOSED:
         return CLOSED
-    return "RUNNING" if info.status == "RUNNING" else None
+    return RoomStatus.RUNNING if info.status == RoomStatus.RUNNING else None
 
 
 async def refresh(
@@ -69,7 +70,7 @@ async def refresh(
     users = await asyncio.gather(*(exists(u) for u in sorted(state.users)))
     result = RefreshResult(users_gone={u for u, present in users if not present})
     for name, condition in found:
-        if condition == "RUNNING":
+        if condition == RoomStatus.RUNNING:
             result.running.add(name)
         elif condition is not None:
             result.drift[name] = condition

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Final
 
-from provisioner.compare import field_changes
+from provisioner import rules
 from provisioner.errors import ProvisionerError
 from provisioner.model import RoomSpec, UserSpec
-from provisioner.plan import (
+from provisioner.plan.changes import (
     Action,
     FlagChange,
     Plan,
@@ -25,8 +25,9 @@ from provisioner.plan import (
     RetireChange,
     RoomChange,
 )
+from provisioner.plan.compare import field_changes
+from provisioner.plan.users import user_changes
 from provisioner.state.document import RoomRecord, State
-from provisioner.userdiff import user_changes
 
 REASON_NEW: Final = "in the files, not in the state"
 REASON_REMOVED: Final = "in the state, not in the files"
@@ -78,7 +79,7 @@ def diff(
     targets: Collection[str] = (),
     drift: Mapping[str, str] | None = None,
     prune_users: bool = False,
-    on_replace: str = "disable",
+    on_replace: str = rules.DEFAULT_ON_REPLACE,
 ) -> Plan:
     """The plan that brings the state to the desired rooms and users.
 

@@ -1,0 +1,174 @@
+"""The apply workflow as a library: what `provisioner apply` does, minus the terminal.
+
+`apply_fresh` holds the state lock from planning to the last state write: it
+reconciles pending creates, refreshes, plans exactly as `plan` does, shows the
+plan, checks it is safe, asks, and applies. `apply_saved` applies a saved plan
+exactly: stale plans are refused first, then pending creates are reconciled.
+What the user sees and answers goes through a `Console`, so the click command
+only parses flags and renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+from provisioner.apply.connect import api_key, client_for, require_key
+from provisioner.apply.context import ApplyOptions
+from provisioner.apply.ledger import ApplyReport
+from provisioner.apply.planfile import load_plan
+from provisioner.apply.progress import Progress
+from provisioner.apply.refresh import RefreshResult, refresh
+from provisioner.apply.run import ApplyRun
+from provisioner.config import load_estate, load_settings
+from provisioner.errors import ProvisionerError
+from provisioner.kaleyra import ApiKey
+from provisioner.model import Estate, Settings
+from provisioner.plan import Plan
+from provisioner.plan.build import build_plan, policy
+from provisioner.plan.safety import check_safety
+from provisioner.plan.savedplan import check_fresh
+from provisioner.state import open_backend
+from provisioner.state.document import State, StateBackend
+
+
+class Console(Protocol):
+    """Where an apply shows things and asks (a terminal, or a test)."""
+
+    def show_plan(self, plan: Plan) -> None: ...
+    def show_problems(self, problems: list[str]) -> None: ...
+    def confirm(self) -> None: ...
+    def note(self, text: str) -> None: ...
+    def progress(self) -> Progress: ...
+
+
+def load_checked_estate(settings: Settings, console: Console) -> Estate:
+    """The estate, or an error after listing every problem in the files."""
+    estate = load_estate(settings)
+    if estate.problems:
+        console.show_problems([str(problem) for problem in estate.problems])
+        raise ProvisionerError(
+            f"{len(estate.problems)} problem(s) in the room files; nothing was changed"
+        )
+    return estate
+
+
+def apply_fresh(
+    path: Path, options: ApplyOptions, lock_timeout: float, console: Console
+) -> ApplyReport | None:
+    """Plan, show, confirm and apply under the lock; None when nothing changed."""
+    settings = load_settings(path)
+    estate = load_checked_estate(settings, console)
+    backend = open_backend(settings.state, settings.root)
+    key = api_key()
+    do_refresh = key is not None if options.refresh is None else options.refresh
+    if do_refresh:
+        key = require_key("refresh (or pass --no-refresh)")
+    with backend.lock("apply", lock_timeout):
+        state = backend.read()
+        if key is None:
+            _offline(settings, estate, state, options, console)
+            return None
+        options = dataclasses.replace(options, refresh=do_refresh)
+
+        async def work(run: ApplyRun) -> ApplyReport | None:
+            return await _fresh_run(settings, estate, run, console)
+
+        return _with_run(settings, key, backend, state, options, console, work)
+
+
+def apply_saved(
+    path: Path, options: ApplyOptions, lock_timeout: float, console: Console
+) -> ApplyReport | None:
+    """Apply exactly a saved plan: refused when stale; None when it changes nothing."""
+    plan = load_plan(path)
+    settings = load_settings(Path("."))
+    backend: StateBackend = open_backend(settings.state, settings.root)
+    with backend.lock("apply", lock_timeout):
+        state = backend.read()
+        check_fresh(plan, state)
+        if not plan.has_changes:
+            console.note("No changes.")
+            return None
+        key = require_key("apply the plan")
+        # A plan saved with --force stays forced; --force at apply time adds it.
+        forced = options.force or plan.options.force
+        options = dataclasses.replace(options, force=forced)
+
+        async def work(run: ApplyRun) -> ApplyReport:
+            run.ctx.on_replace = plan.on_replace
+            await run.recover()
+            return await run.execute(plan)
+
+        return _with_run(settings, key, backend, state, options, console, work)
+
+
+def _with_run(
+    settings: Settings,
+    key: ApiKey,
+    backend: StateBackend,
+    state: State,
+    options: ApplyOptions,
+    console: Console,
+    work: Callable[[ApplyRun], Awaitable[ApplyReport | None]],
+) -> ApplyReport | None:
+    progress = console.progress()
+
+    async def main() -> ApplyReport | None:
+        async with client_for(settings, key, progress.retry) as client:
+            run = ApplyRun(
+                backend, state, client, options, progress, settings.on_replace
+            )
+            try:
+                return await work(run)
+            finally:
+                run.finish()
+
+    return asyncio.run(main())
+
+
+async def _refreshed(run: ApplyRun) -> RefreshResult:
+    if not run.ctx.options.refresh:
+        return RefreshResult()
+    return await refresh(run.ctx.client, run.state, run.ctx.options.parallelism)
+
+
+async def _fresh_run(
+    settings: Settings, estate: Estate, run: ApplyRun, console: Console
+) -> ApplyReport | None:
+    request = run.ctx.options.request()
+    await run.recover()
+    found = await _refreshed(run)
+    plan = build_plan(
+        settings,
+        estate,
+        run.state,
+        request,
+        drift=found.drift,
+        users_gone=found.users_gone,
+    )
+    console.show_plan(plan)
+    check_safety(plan, run.state, policy(settings, request, found.running))
+    if not plan.has_changes:
+        return None
+    console.confirm()
+    return await run.execute(plan, estate.external_users)
+
+
+def _offline(
+    settings: Settings,
+    estate: Estate,
+    state: State,
+    options: ApplyOptions,
+    console: Console,
+) -> None:
+    """Without a key: show the plan; fine when there is nothing to do."""
+    request = options.request()
+    plan = build_plan(settings, estate, state, request)
+    console.show_plan(plan)
+    check_safety(plan, state, policy(settings, request))
+    if plan.has_changes:
+        require_key("apply these changes")

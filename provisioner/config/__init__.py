@@ -1,0 +1,38 @@
+"""Reading the user's files: the only stage that opens provisioner.yaml or a room file.
+
+load.py        provisioner.yaml -> Settings, room files -> Estate, every problem
+yamlio.py      strict YAML: safe loading, duplicate keys refused, node positions
+yamlbuild.py   YAML nodes -> plain values, noting duplicates, aliases and surprises
+yamlpath.py    paths into a node tree (`rooms.standup.participants[1]`)
+schema.py      the API rules (rules.py) as JSON Schema 2020-12
+fastschema.py  that schema compiled to predicates: validate's fast path
+validation.py  schema errors -> `file:line:col: message` problems
+estate.py      one room file -> rooms and users (RoomSpec, UserSpec)
+crossfile.py   the rules that span files (unique names and descriptions, users)
+scaffold.py    `provisioner init`: the files a new repository starts from
+"""
+
+from provisioner.config.load import (
+    ROOM_FILE_SUFFIXES,
+    SETTINGS_FILE,
+    check,
+    display_path,
+    load_estate,
+    load_settings,
+    read_settings,
+    state_tracked_warning,
+)
+from provisioner.model import Estate, Settings
+
+__all__ = [
+    "ROOM_FILE_SUFFIXES",
+    "SETTINGS_FILE",
+    "Estate",
+    "Settings",
+    "check",
+    "display_path",
+    "load_estate",
+    "load_settings",
+    "read_settings",
+    "state_tracked_warning",
+]
