@@ -50,7 +50,17 @@ class RoomSpec:
 
     @property
     def participants(self) -> tuple[str, ...]:
-        return tuple(p["user_id"] for p in self.request["participants"])
+        return participant_ids(self.request)
+
+
+def participant_ids(request: Mapping[str, Any]) -> tuple[str, ...]:
+    """The user ids of a room request's participants, in the request's order.
+
+    The one reader of `participants[].user_id` in a request (desired, recorded
+    or read back): nothing else digs it out of the raw mapping.
+    """
+    people = request.get("participants") or ()
+    return tuple(str(p["user_id"]) for p in people if isinstance(p, Mapping))
 
 
 @dataclass(frozen=True)

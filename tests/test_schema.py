@@ -18,8 +18,7 @@ import provisioner.cli.config_cmds  # noqa: F401  (registers the commands)
 from provisioner import rules
 from provisioner.cli import cli
 from provisioner.config import schema
-from provisioner.config.fastschema import UnsupportedSchemaError, compile_schema
-from provisioner.config.validation import explainer
+from provisioner.config.validation import compile_schema, explainer
 
 REPO = Path(__file__).parent.parent
 
@@ -196,15 +195,6 @@ def test_the_docs_name_every_field_of_the_rules() -> None:
         f"api.{s.name}" for s in rules.API_SETTINGS_FIELDS if s.name not in text
     ]
     assert missing == []
-
-
-def test_fast_path_refuses_keywords_it_does_not_know() -> None:
-    with pytest.raises(UnsupportedSchemaError):
-        compile_schema({"type": "string", "format": "email"})
-    with pytest.raises(UnsupportedSchemaError):
-        compile_schema({"$ref": "#/$defs/missing"})
-    with pytest.raises(UnsupportedSchemaError):
-        compile_schema({"enum": [1, 2]})
 
 
 def test_patterns_end_at_the_end_of_the_text_as_in_json_schema() -> None:

@@ -17,8 +17,7 @@ import provisioner.cli.config_cmds  # noqa: F401  (registers the commands)
 from provisioner import rules
 from provisioner.cli import cli
 from provisioner.config import schema
-from provisioner.config.fastschema import compile_schema
-from provisioner.config.validation import explainer
+from provisioner.config.validation import compile_schema, explainer
 
 FAST = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from provisioner.kaleyra import CreatedRoom, RoomInfo
+from provisioner.model import participant_ids
 from provisioner.state.document import (
     Op,
     PendingCreate,
@@ -83,4 +84,4 @@ def still_replaces(state: State, intent: PendingCreate) -> str | None:
 
 def participants(request: Mapping[str, Any]) -> frozenset[str]:
     """The user ids of a create request's participants."""
-    return frozenset(str(p["user_id"]) for p in request.get("participants", ()))
+    return frozenset(participant_ids(request))

@@ -15,6 +15,7 @@ from typing import Any
 from provisioner.apply.context import Context
 from provisioner.apply.ledger import Outcome
 from provisioner.errors import NotFoundError, ValidationError
+from provisioner.model import participant_ids
 from provisioner.plan import Action, UserChange
 from provisioner.state.document import UserRecord, op_user_drop, op_user_put
 
@@ -65,8 +66,7 @@ def subject(user_id: str) -> str:
 def in_use(ctx: Context, user_id: str) -> str | None:
     """A room of the state that still has `user_id` as a participant."""
     for name, room in sorted(ctx.writer.state.rooms.items()):
-        members = room.request.get("participants", ())
-        if any(p.get("user_id") == user_id for p in members):
+        if user_id in participant_ids(room.request):
             return name
     return None
 

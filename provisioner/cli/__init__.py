@@ -39,21 +39,35 @@ def _usage_errors_exit_1() -> Iterator[None]:
         raise
 
 
-class Group(click.Group):
-    """A click group that turns our errors into one line and exit 1.
+class LazyGroup(click.Group):
+    """click's LazyGroup recipe: a subcommand's module is imported when it is used.
 
-    Usage errors exit 1 as well; subgroups made with `@cli.group()` share this.
+    `lazy` maps a command name to "module:attribute"; `plan` then never pays
+    for the API client, nor `validate` for the emulator.
     """
 
-    group_class = type
+    def __init__(
+        self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        _register()
-        return super().list_commands(ctx)
+        return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        _load(*_MODULES.get(cmd_name, ()))
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attribute = self.lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
+
+
+class Group(LazyGroup):
+    """The top group: our errors become one line and exit 1.
+
+    Usage errors exit 1 as well.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         with _usage_errors_exit_1():
@@ -102,32 +116,29 @@ def cli(verbose: bool) -> None:
     )
 
 
-# Where each command lives, so a command imports only what it needs: `plan`
-# does not pay for the API client, `validate` not for the emulator.
-_MODULES: dict[str, tuple[str, ...]] = {
-    "validate": ("config_cmds",),
-    "schema": ("config_cmds",),
-    "init": ("config_cmds",),
-    "plan": ("plan_cmds",),
-    "apply": ("apply_cmds",),
-    "import": ("adopt_cmds",),
-    "state": ("state_cmds", "adopt_cmds"),
-    "output": ("state_cmds",),
-    "force-unlock": ("state_cmds",),
-    "emulator": ("emulator_cmds",),
-    "pr-comment": ("ci_cmds",),
-    "ci": ("ci_cmds",),
+# Where each command lives; imported only when that command runs.
+COMMANDS: dict[str, str] = {
+    "validate": "provisioner.cli.config_cmds:validate",
+    "schema": "provisioner.cli.config_cmds:schema_command",
+    "init": "provisioner.cli.config_cmds:init_command",
+    "plan": "provisioner.cli.plan_cmds:plan_command",
+    "apply": "provisioner.cli.apply_cmds:apply_command",
+    "import": "provisioner.cli.adopt_cmds:import_command",
+    "state": "provisioner.cli.state_cmds:state_group",
+    "output": "provisioner.cli.state_cmds:output_cmd",
+    "force-unlock": "provisioner.cli.state_cmds:force_unlock_cmd",
+    "emulator": "provisioner.cli.emulator_cmds:emulator",
+    "pr-comment": "provisioner.cli.ci_cmds:pr_comment",
+    "ci": "provisioner.cli.ci_cmds:ci_group",
 }
-
-
-def _load(*modules: str) -> None:
-    # Importing a command module registers its commands on `cli`.
-    for module in modules:
-        importlib.import_module(f"provisioner.cli.{module}")
+cli.lazy.update(COMMANDS)
 
 
 def _register() -> None:
-    _load(*sorted({m for modules in _MODULES.values() for m in modules}))
+    """Load every command now (tests that inspect `cli.commands` call it)."""
+    context = click.Context(cli)
+    for name in cli.list_commands(context):
+        cli.get_command(context, name)
 
 
 def main() -> None:

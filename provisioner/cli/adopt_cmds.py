@@ -21,9 +21,7 @@ from provisioner.apply.adoption import (
 )
 from provisioner.apply.connect import client_for, require_key
 from provisioner.apply.records import record_adopted, still_replaces, store_ops
-from provisioner.cli import cli
 from provisioner.cli.options import lock_timeout_option
-from provisioner.cli.state_cmds import state_group
 from provisioner.config import Settings, load_estate, load_settings
 from provisioner.errors import ProvisionerError
 from provisioner.kaleyra import RoomInfo
@@ -74,7 +72,7 @@ def shown_fields() -> list[str]:
     return ["call_type", "description", "direct_call", "duration", "live", "recording"]
 
 
-@cli.command("import")
+@click.command("import")
 @click.argument("name")
 @click.argument("room_id")
 @lock_timeout_option
@@ -92,7 +90,7 @@ def import_command(name: str, room_id: str, lock_timeout: float) -> None:
         click.echo(line)
 
 
-@state_group.command("resolve")
+@click.command("resolve")
 @click.argument("name")
 @click.option("--adopt", "adopt", metavar="ROOM_ID", help="The room to keep as NAME.")
 @click.option("--recreate", is_flag=True, help="Give up the lost create: make anew.")

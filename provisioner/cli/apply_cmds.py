@@ -23,7 +23,6 @@ from provisioner.apply.context import ApplyOptions, reconcile_delay_from_env
 from provisioner.apply.ledger import ApplyReport
 from provisioner.apply.progress import Progress
 from provisioner.apply.workflow import apply_fresh, apply_saved
-from provisioner.cli import cli
 from provisioner.cli.options import lock_timeout_option, request_options
 from provisioner.errors import ProvisionerError
 from provisioner.plan import Plan, Request
@@ -105,7 +104,7 @@ def report_outcome(report: ApplyReport | None) -> None:
         raise click.exceptions.Exit(1)
 
 
-@cli.command("apply")
+@click.command("apply")
 @click.argument("source", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
 @click.option(
@@ -163,6 +162,3 @@ def _refuse_planning_flags(request: Request) -> None:
         raise click.UsageError(
             f"{given[0]} cannot change a saved plan; make a new plan with it"
         )
-
-
-from provisioner.cli import adopt_cmds  # noqa: E402, F401  (registers import, resolve)

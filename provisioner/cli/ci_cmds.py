@@ -17,7 +17,6 @@ from provisioner.ci import action, reports
 from provisioner.ci.comment import failure_body, plan_body, upsert
 from provisioner.ci.github import GitHub, append_step_summary, github_run
 from provisioner.ci.platform import PLATFORMS, detect, open_thread
-from provisioner.cli import cli
 from provisioner.errors import Problem, ProvisionerError
 
 
@@ -41,7 +40,7 @@ def _checksum(
     return value
 
 
-@cli.command("pr-comment")
+@click.command("pr-comment")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option(
     "--pr",
@@ -88,7 +87,7 @@ def pr_comment(
     click.echo(f"{outcome.capitalize()} the plan comment on {name}.")
 
 
-@cli.group("ci")
+@click.group("ci")
 def ci_group() -> None:
     """Helpers for the GitHub Action's steps (see action.yml)."""
 

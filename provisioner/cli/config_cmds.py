@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from provisioner import config
-from provisioner.cli import EXIT_ERROR, cli
+from provisioner.cli import EXIT_ERROR
 from provisioner.config import scaffold, schema
 from provisioner.errors import Problem, ProvisionerError
 
@@ -37,7 +37,7 @@ def _summary(estate: config.Estate) -> str:
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -82,7 +82,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], output_format: str) ->
         click.echo(_summary(estate))
 
 
-@cli.command("schema")
+@click.command("schema")
 @click.option(
     "--check",
     is_flag=True,
@@ -105,7 +105,7 @@ def schema_command(ctx: click.Context, check: bool) -> None:
     click.echo("Schemas are up to date.")
 
 
-@cli.command("init")
+@click.command("init")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
 def init_command(path: Path) -> None:
     """Start a repository: provisioner.yaml, rooms/, schemas, .gitignore.

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from provisioner.cli import cli
 from provisioner.emulator.config import DROP_MODES, EmulatorConfig
 from provisioner.emulator.dialect import DEFAULT_FLAVOUR, FLAVOURS
 from provisioner.emulator.server import serve
@@ -28,7 +27,7 @@ def _user(
     return tuple(users)
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Loopback address."
 )

@@ -21,7 +21,6 @@ import click
 
 from provisioner import environment
 from provisioner.apply.planfile import save_plan
-from provisioner.cli import cli
 from provisioner.cli.options import Duration, request_options
 from provisioner.config import (
     Settings,
@@ -116,7 +115,7 @@ def _state_warnings(settings: Settings) -> tuple[str, ...]:
     return (warning,) if warning else ()
 
 
-@cli.command("plan")
+@click.command("plan")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--out",

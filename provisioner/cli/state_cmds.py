@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from provisioner.cli import cli
+from provisioner.cli import LazyGroup
 from provisioner.cli.options import lock_timeout_option
 from provisioner.config import load_settings
 from provisioner.errors import ProvisionerError
@@ -41,7 +41,11 @@ def _backend() -> StateBackend:
     return open_backend(settings.state, settings.root)
 
 
-@cli.group("state")
+@click.group(
+    "state",
+    cls=LazyGroup,
+    lazy={"resolve": "provisioner.cli.adopt_cmds:resolve_command"},
+)
 def state_group() -> None:
     """Inspect and repair the state (offline: no API calls)."""
 
@@ -168,7 +172,7 @@ def mv_cmd(old: str, new: str, lock_timeout: float) -> None:
         )
 
 
-@cli.command("force-unlock")
+@click.command("force-unlock")
 @click.argument("lock_id")
 def force_unlock_cmd(lock_id: str) -> None:
     """Forget a lock holder this host cannot check (e.g. on another host)."""
@@ -182,7 +186,7 @@ def force_unlock_cmd(lock_id: str) -> None:
     )
 
 
-@cli.command("output")
+@click.command("output")
 @click.argument("name", required=False)
 @click.option(
     "--format",

@@ -5,8 +5,7 @@ yamlio.py      strict YAML: safe loading, duplicate keys refused, node positions
 yamlbuild.py   YAML nodes -> plain values, noting duplicates, aliases and surprises
 yamlpath.py    paths into a node tree (`rooms.standup.participants[1]`)
 schema.py      the API rules (rules.py) as JSON Schema 2020-12
-fastschema.py  that schema compiled to predicates: validate's fast path
-validation.py  schema errors -> `file:line:col: message` problems
+validation.py  schema checks (jsonschema-rs), errors as `file:line:col` problems
 estate.py      one room file -> rooms and users (RoomSpec, UserSpec)
 crossfile.py   the rules that span files (unique names and descriptions, users)
 scaffold.py    `provisioner init`: the files a new repository starts from

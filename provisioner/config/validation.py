@@ -1,7 +1,8 @@
 """Schema errors as `file:line:col: message` problems pointing at the YAML node.
 
-Each document is first checked by the compiled fast path; only a document that
-fails is handed to jsonschema, whose error paths are traced back to the nodes.
+Each document is first checked by jsonschema-rs (Draft 2020-12, compiled once,
+`pattern` read as ECMA-262 does); only a document that fails is handed to
+jsonschema, whose error paths are traced back to the nodes and worded here.
 At most one problem is reported per value (a wrong type hides its enum error).
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 import datetime
 import difflib
 import math
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from provisioner.config.fastschema import compile_schema, ecma_regex
+import jsonschema_rs
+
 from provisioner.config.yamlio import Document
 from provisioner.config.yamlpath import PathKey, format_path
 from provisioner.errors import Problem
@@ -70,6 +73,34 @@ class SchemaCheck:
                     values_seen.add(path)
                 found.append(_finding(doc, path, keyed, error))
         return _unique(found)
+
+
+def compile_schema(schema: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """A fast yes/no for `schema`: jsonschema-rs, compiled once.
+
+    A value JSON cannot hold (a YAML date, a non-string key) is a "no": the
+    explainer then says what is wrong with it.
+    """
+    validator = jsonschema_rs.Draft202012Validator(dict(schema))
+
+    def check(value: Any) -> bool:
+        try:
+            return bool(validator.is_valid(value))
+        except ValueError:
+            return False
+
+    return check
+
+
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` as JSON Schema means it: a final `$` is the very end of the text.
+
+    In Python `$` also matches before a trailing newline, so `'alice\\n'` would
+    pass `^[A-Za-z0-9._-]{1,128}$`.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern, re.ASCII)  # \d and \w are ASCII in ECMA-262
 
 
 def explainer(schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:

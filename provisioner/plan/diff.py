@@ -16,7 +16,7 @@ from typing import Final
 
 from provisioner import rules
 from provisioner.errors import ProvisionerError
-from provisioner.model import RoomSpec, UserSpec
+from provisioner.model import RoomSpec, UserSpec, participant_ids
 from provisioner.plan.changes import (
     Action,
     FlagChange,
@@ -242,7 +242,7 @@ def _drifted(
 
 
 def _participants(record: RoomRecord) -> tuple[str, ...]:
-    return tuple(sorted(str(p["user_id"]) for p in record.request["participants"]))
+    return tuple(sorted(participant_ids(record.request)))
 
 
 def _flag_changes(state: State, changes: list[RoomChange]) -> tuple[FlagChange, ...]:

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any, Final
 
+from provisioner.model import participant_ids
 from provisioner.plan import Action, Plan, RoomChange, Summary, UserChange
 
 _SYMBOL: Final = {
@@ -117,7 +118,7 @@ def _room(change: RoomChange, on_replace: str, paint: _Paint) -> Iterator[str]:
             "~", f"      ~ {field.path}: {shown(field.before)} -> {shown(field.after)}"
         )
     if change.action is Action.CREATE and change.request is not None:
-        people = [str(p["user_id"]) for p in change.request["participants"]]
+        people = participant_ids(change.request)
         yield f"      participants: {', '.join(people)}"
     if change.links_lost:
         yield paint("!", f"      ! {_links_phrase(change)}")
