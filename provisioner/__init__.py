@@ -13,6 +13,8 @@ kaleyra/   the API client: key, retries, error mapping, redaction
 state/     the state document and its backends (local file, PostgreSQL)
 emulator/  the local Kaleyra API for tests and the demo
 cli/       click commands: the only place errors become exit codes
+ci/        the pull-request workflow: the plan comment (GitHub, GitLab), annotations,
+           the Action's helpers
 
 Shared by every stage: errors.py (the exception tree), rules.py (the API's rules
 as data), model.py (specs, settings, the canonical request).

@@ -9,6 +9,8 @@
     ├── UnsafePlanError         thresholds, prevent_destroy, running rooms
     ├── ReconcileError          a pending create matched several rooms: a human decides
     ├── OperationInterrupted    an in-flight operation cancelled after the stop grace
+    ├── ForgeError              GitHub/GitLab: a CI variable missing, a request refused;
+    │                           never the token
     └── ApiError                .method .path .status .code; never the key, never a URL
         ├── AuthError           401/403, or a 400 naming the key (invalid_api_key)
         ├── NotFoundError       the API's own error names the room or user asked for
@@ -79,6 +81,14 @@ class ReconcileError(ProvisionerError):
 
 class OperationInterrupted(ProvisionerError):
     """An in-flight operation cancelled after the stop grace period."""
+
+
+class ForgeError(ProvisionerError):
+    """The pull-request platform (GitHub, GitLab) cannot be reached or used.
+
+    A CI variable is missing, or its API refused a request. The message names
+    the method, the path and the status; never the token.
+    """
 
 
 class ApiError(ProvisionerError):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 MISSING_DRIVER = (
     "the postgresql:// state needs the driver psycopg: install the `postgres` "
-    "extra (pip install 'provisioner[postgres]')"
+    "extra (pip install 'kaleyra-rooms[postgres]')"
 )
 
 
