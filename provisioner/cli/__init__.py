@@ -128,6 +128,7 @@ COMMANDS: dict[str, str] = {
     "output": "provisioner.cli.state_cmds:output_cmd",
     "force-unlock": "provisioner.cli.state_cmds:force_unlock_cmd",
     "emulator": "provisioner.cli.emulator_cmds:emulator",
+    "doctor": "provisioner.cli.doctor_cmds:doctor_command",
     "pr-comment": "provisioner.cli.ci_cmds:pr_comment",
     "ci": "provisioner.cli.ci_cmds:ci_group",
 }
