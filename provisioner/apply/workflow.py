@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
+from provisioner.apply.adoption import read_imports
 from provisioner.apply.connect import api_key, client_for, require_key
 from provisioner.apply.context import ApplyOptions
 from provisioner.apply.ledger import ApplyReport
@@ -149,6 +150,7 @@ async def _fresh_run(
         request,
         drift=found.drift,
         users_gone=found.users_gone,
+        read_back=await read_imports(run.ctx.client, estate.entries, run.state),
     )
     console.show_plan(plan)
     check_safety(plan, run.state, policy(settings, request, found.running))
