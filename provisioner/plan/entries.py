@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.errors import ProvisionerError
-from provisioner.model import Entries, ImportEntry, Location, RoomSpec, fingerprint
+from provisioner.model import (
+    Entries,
+    ImportEntry,
+    Location,
+    MovedEntry,
+    RoomSpec,
+    fingerprint,
+)
 from provisioner.plan.changes import Action, RoomChange
 from provisioner.plan.importing import ReadBack, imported_request, unchecked
 from provisioner.state.document import RoomRecord, State
@@ -132,10 +139,9 @@ def _moves(entries: Entries, state: State, notes: list[str]) -> dict[str, str]:
     moved: dict[str, str] = {}
     for entry in entries.moved:
         old, new = entry.source, entry.final
-        what = f"{_at(entry.location)}moved {old} -> {entry.target}"
         if old not in state.rooms:
-            notes += _stale_move(entry.location, what, new, state)
             continue
+        what = f"{_at(entry.location)}moved {old} -> {entry.target}"
         if new in state.rooms:
             held = state.rooms[new].room_id
             raise ProvisionerError(
@@ -151,15 +157,21 @@ def _moves(entries: Entries, state: State, notes: list[str]) -> dict[str, str]:
                 f"{what}: {old} has an interrupted create; apply without this first"
             )
         moved[new] = old
+    notes += [_stale_move(e, state) for e in entries.moved if _stale(e, state, moved)]
     return moved
 
 
-def _stale_move(
-    location: Location | None, what: str, new: str, state: State
-) -> list[str]:
-    if new in state.rooms:
-        return [_note(None, f"{what}: done ({new} is in the state)")]
-    return [_note(None, f"{what}: nothing to move (neither name is in the state)")]
+def _stale(entry: MovedEntry, state: State, moved: Mapping[str, str]) -> bool:
+    """An entry with nothing to do here (a link of a chain in use is not)."""
+    return entry.source not in state.rooms and entry.final not in moved
+
+
+def _stale_move(entry: MovedEntry, state: State) -> str:
+    what = f"moved {entry.source} -> {entry.target}"
+    if entry.final in state.rooms:
+        return _note(entry.location, f"{what}: done ({entry.final} is in the state)")
+    text = f"{what}: nothing to move (neither name is in the state)"
+    return _note(entry.location, text)
 
 
 def _imports(
