@@ -18,7 +18,9 @@ from provisioner.model import (
 )
 from provisioner.plan import Action, Plan, RoomChange
 from provisioner.plan.diff import diff
+from provisioner.plan.entries import renamed
 from provisioner.plan.importing import UNREADABLE, ReadBack
+from provisioner.plan.safety import running_refusals
 from provisioner.plan.savedplan import plan_from_dict, plan_to_dict
 from provisioner.state.document import PendingCreate, State
 
@@ -300,3 +302,10 @@ def test_a_saved_plan_carries_every_entry_kind() -> None:
     again = plan_from_dict(plan_to_dict(plan))
     assert again == plan
     assert again.rooms[0].unchecked == plan.rooms[0].unchecked
+
+
+def test_a_running_room_keeps_its_refusal_under_its_new_name() -> None:
+    plan = diff(by_name(room("b")), {}, state([room("a")]), entries=moved("a", "b"))
+    running = renamed(plan.rooms, {"a", "other"})
+    assert running == {"b", "other"}
+    assert running_refusals(plan.rooms, running, force=False)  # a replace of b

@@ -30,6 +30,7 @@ from provisioner.kaleyra import ApiKey
 from provisioner.model import Estate, Settings
 from provisioner.plan import Plan
 from provisioner.plan.build import build_plan, policy
+from provisioner.plan.entries import renamed
 from provisioner.plan.safety import check_safety
 from provisioner.plan.savedplan import check_fresh
 from provisioner.state import open_backend
@@ -153,7 +154,8 @@ async def _fresh_run(
         read_back=await read_imports(run.ctx.client, estate.entries, run.state),
     )
     console.show_plan(plan)
-    check_safety(plan, run.state, policy(settings, request, found.running))
+    running = renamed(plan.rooms, found.running)  # moved: entries rename them
+    check_safety(plan, run.state, policy(settings, request, running))
     if not plan.has_changes:
         return None
     console.confirm()

@@ -32,6 +32,7 @@ from provisioner.errors import ProvisionerError
 from provisioner.model import Estate
 from provisioner.plan import Plan, Request
 from provisioner.plan.build import build_plan, policy
+from provisioner.plan.entries import renamed
 from provisioner.plan.importing import ReadBack
 from provisioner.plan.safety import check_safety
 from provisioner.render import FORMATS, render
@@ -204,6 +205,7 @@ def run_plan(path: Path, request: Request, *, fmt: str, out: Path | None) -> boo
     )
     color = fmt == "text" and use_color(sys.stdout, os.environ)
     try:
+        running = renamed(plan.rooms, running)  # moved: entries rename them
         check_safety(plan, state, policy(settings, request, running))
         if refresh:
             check_users(settings, plan, estate.external_users)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,6 +251,13 @@ def _imported(
         unchecked=unchecked(read.shown),
         reasons=(IMPORT_REPLACED.format(**ids), *change.reasons),
     )
+
+
+def renamed(changes: Iterable[RoomChange], names: Collection[str]) -> frozenset[str]:
+    """`names` from the state (e.g. RUNNING rooms) under the names the plan moves
+    them to, so that the checks by name still find them."""
+    new = {c.moved_from: c.name for c in changes if c.moved_from is not None}
+    return frozenset(new.get(name, name) for name in names)
 
 
 def rename_hints(changes: Iterable[RoomChange], state: State) -> list[str]:
