@@ -9,7 +9,6 @@ import pytest
 from applyfixtures import Rig, create, plan_of, spec
 
 from provisioner.apply.adoption import read_imports
-from provisioner.apply.drift import prove_address
 from provisioner.apply.dump import Listing, read_rooms
 from provisioner.model import Entries, ImportEntry, MovedEntry, RemovedEntry, RoomSpec
 from provisioner.plan import Plan
@@ -133,7 +132,7 @@ def test_dump_reads_live_unmanaged_rooms_and_counts_descriptions(
 
     async def read() -> Listing:
         async with rig.client() as client:
-            await prove_address(client)
+            await client.probe()
             return await read_rooms(client, {managed.room_id})
 
     listing = asyncio.run(read())

@@ -16,7 +16,7 @@ refresh.py    every managed room and user read back (drift, RUNNING, users gone)
 reconcile.py  finding the room a create may have made when its answer was lost
 adoption.py   an existing room read back and adopted (import)
 entries.py    the moved, import and removed entries applied (state only)
-drift.py      `drift`: the address proven, every managed room read back
+drift.py      `drift`: the address probed, every managed room and user read back
 dump.py       `dump`: the rooms on the API read back (room/list, room/info)
 progress.py   what a run shows while it works, and its closing summary
 planfile.py   saved plans on disk (`plan --out`, `apply FILE`)

@@ -10,13 +10,17 @@ then left alone, each group by user id.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from provisioner import rules
 from provisioner.plan.request import Request
+
+CHECKSUM_DIGITS: Final = 16
 
 
 class Action(StrEnum):
@@ -185,6 +189,15 @@ class Plan:
             or self.pending
         )
 
+    @property
+    def checksum(self) -> str:
+        """16 hex digits naming exactly what apply would do (not how it was shown).
+
+        A reviewer's plan and the plan made at merge have the same checksum
+        exactly when they make the same changes: `apply --expect-checksum`.
+        """
+        return changes_checksum(self)
+
     def count(self, action: Action) -> int:
         return sum(1 for c in self.rooms if c.action is action)
 
@@ -210,6 +223,26 @@ class Plan:
             imported=rooms[Action.IMPORT, False],
             removed=rooms[Action.FORGET, False],
         )
+
+
+def changes_checksum(plan: Plan) -> str:
+    """The checksum of the plan's changes; warnings and no-ops do not count."""
+    document = {
+        "on_replace": plan.on_replace,
+        "rooms": [
+            [c.action, c.name, c.room_id, c.fingerprint, c.forget_only]
+            for c in plan.room_changes()
+        ],
+        "users": [
+            [c.action, c.user_id, [[f.path, f.after] for f in c.fields], c.forget_only]
+            for c in plan.user_changes()
+        ],
+        "flags": [[f.name, f.prevent_destroy] for f in plan.flags],
+        "retiring": [[r.room_id, r.action] for r in plan.retiring],
+        "pending": list(plan.pending),
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:CHECKSUM_DIGITS]
 
 
 def _tally(keys: Any) -> dict[tuple[Action, bool], int]:

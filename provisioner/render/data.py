@@ -10,7 +10,7 @@
      "state_only": [{"name", "prevent_destroy"}],
      "retiring": [{"room_id", "name", "action"}],
      "pending": ["name", ...],
-     "summary": {...}, "has_changes": true, "warnings": [...],
+     "summary": {...}, "has_changes": true, "checksum": "3f2a…", "warnings": [...],
      "notes": [...]}
 
 Built from a Plan field by field: a new Plan field shows up here only when it
@@ -52,6 +52,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "pending": list(plan.pending),
         "summary": {**summary, "users": users},
         "has_changes": plan.has_changes,
+        "checksum": plan.checksum,
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
     }

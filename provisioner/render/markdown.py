@@ -52,6 +52,10 @@ def code(value: Any) -> str:
     return f"<code>{md(shown(value))}</code>"
 
 
+CHECKSUM_MARKER: Final = "provisioner-plan-checksum:"
+"""Precedes the checksum in a hidden HTML comment of the markdown plan."""
+
+
 def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     """The PR comment for `plan`, at most `limit` characters."""
     head = _head(plan)
@@ -111,6 +115,7 @@ def _head(plan: Plan) -> str:
         *_entry_rows(summary),
         "",
         *[f"{line}\n" for line in extra_lines(summary) if line.startswith("Also")],
+        *_checksum(plan),
         "",
     ]
     return "\n".join(lines) + _links(plan) + _warnings(plan) + _notes(plan)
@@ -133,6 +138,17 @@ def _notes(plan: Plan) -> str:
     return (
         _bounded(["### Notes", ""], items, WARNINGS_BUDGET, "- … and {n} more") + "\n"
     )
+
+
+def _checksum(plan: Plan) -> list[str]:
+    """Shown for reviewers, and hidden in a marker for the apply that follows."""
+    if not plan.has_changes:
+        return []
+    return [
+        f"Checksum `{plan.checksum}`: the apply after merge refuses any other plan.",
+        f"<!-- {CHECKSUM_MARKER} {plan.checksum} -->",
+        "",
+    ]
 
 
 def _links(plan: Plan) -> str:
