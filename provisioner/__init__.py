@@ -5,7 +5,7 @@ Data flows one way, one folder per stage:
     files --config--> specs --plan--> Plan --render--> text | json | markdown
                                         \--apply--> Kaleyra API (kaleyra) --> state
 
-config/    the only reader of the user's files: settings, room files, schema, problems
+config/    the only reader (and, for init and dump, writer) of the user's files
 plan/      PURE: estate + state -> Plan (diff, safety, the saved-plan format)
 render/    PURE: a Plan as text, JSON or markdown; no field could hold a link
 apply/     runs a plan against the API; refresh, reconcile, progress, plan files

@@ -175,6 +175,45 @@ def user_spec(
 
 
 @dataclass(frozen=True)
+class MovedEntry:
+    """`moved: {from, to}`: the room of `source` in the state is now `target`.
+
+    `final` is where a chain (a -> b, b -> c) ends: the name the room gets.
+    """
+
+    source: str
+    target: str
+    final: str
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ImportEntry:
+    """`import: {to, id}`: adopt the API's room `room_id` as `name`."""
+
+    name: str
+    room_id: str
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class RemovedEntry:
+    """`removed: {name}`: forget the room, leave it on the API."""
+
+    name: str
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Every valid moved, import and removed entry of the room files."""
+
+    moved: tuple[MovedEntry, ...] = ()
+    imports: tuple[ImportEntry, ...] = ()
+    removed: tuple[RemovedEntry, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """provisioner.yaml with every default filled in; paths resolved from `root`."""
 
@@ -205,3 +244,5 @@ class Estate:
     files: tuple[Path, ...] = ()
     warnings: tuple[Problem, ...] = ()
     """Worth saying, not worth failing for (e.g. the state file is tracked by git)."""
+    entries: Entries = field(default_factory=Entries)
+    """The moved, import and removed entries (only valid ones)."""

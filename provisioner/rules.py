@@ -47,6 +47,7 @@ class Field:
 
 USER_ID_PATTERN: Final = r"^[A-Za-z0-9._-]{1,128}$"
 ROOM_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,62}$"
+ROOM_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,128}$"
 PARTICIPANTS_MIN: Final = 2
 PARTICIPANTS_MAX: Final = 25
 PLUS_ROLE: Final = "plus"
@@ -182,6 +183,53 @@ USER_FIELDS: Final[tuple[Field, ...]] = (
         "string",
         "Language of the user's interface.",
         enum=("en", "it", "de", "fr", "pl"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class EntrySection:
+    """A file-level list of entries that change the state, reviewed like a room."""
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+
+
+def _room_name(name: str, description: str) -> Field:
+    return Field(name, "string", description, pattern=ROOM_NAME_PATTERN, required=True)
+
+
+ENTRY_SECTIONS: Final[tuple[EntrySection, ...]] = (
+    EntrySection(
+        "moved",
+        "Renamed rooms: the room of `from` in the state becomes `to`, with the "
+        "same room id and the same join links. Chains (a -> b, b -> c) resolve.",
+        (
+            _room_name("from", "The old name: no longer defined in any room file."),
+            _room_name("to", "The new name: defined in a room file."),
+        ),
+    ),
+    EntrySection(
+        "import",
+        "Rooms that exist on the API, adopted into the state under a name "
+        "defined in a room file (read back with room/info; no room is created).",
+        (
+            _room_name("to", "The name the room gets: defined in a room file."),
+            Field(
+                "id",
+                "string",
+                "The room id on the API (room_...).",
+                pattern=ROOM_ID_PATTERN,
+                required=True,
+            ),
+        ),
+    ),
+    EntrySection(
+        "removed",
+        "Rooms to forget: dropped from the state and left on the API, their "
+        "links still working (instead of being deleted).",
+        (_room_name("name", "The room's name: no longer defined in any room file."),),
     ),
 )
 

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
+from provisioner.apply.adoption import read_imports
 from provisioner.apply.connect import api_key, client_for, require_key
 from provisioner.apply.context import ApplyOptions
 from provisioner.apply.ledger import ApplyReport
@@ -29,6 +30,7 @@ from provisioner.kaleyra import ApiKey
 from provisioner.model import Estate, Settings
 from provisioner.plan import Plan
 from provisioner.plan.build import build_plan, policy
+from provisioner.plan.entries import renamed
 from provisioner.plan.safety import check_safety
 from provisioner.plan.savedplan import check_fresh
 from provisioner.state import backend_for
@@ -162,10 +164,12 @@ async def _fresh_run(
         request,
         drift=found.drift,
         users_gone=found.users_gone,
+        read_back=await read_imports(run.ctx.client, estate.entries, run.state),
     )
     console.show_plan(plan)
     check_reviewed(plan, run.ctx.options.expect_checksum)
-    check_safety(plan, run.state, policy(settings, request, found.running))
+    running = renamed(plan.rooms, found.running)  # moved: entries rename them
+    check_safety(plan, run.state, policy(settings, request, running))
     if not plan.has_changes:
         return None
     console.confirm()

@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from provisioner.apply.adoption import (
-    UNREADABLE,
     Imported,
     check_importable,
     check_matches_intent,
@@ -25,6 +24,7 @@ from provisioner.cli.options import lock_timeout_option
 from provisioner.config import Settings, load_estate, load_settings
 from provisioner.errors import ProvisionerError
 from provisioner.kaleyra import RoomInfo
+from provisioner.plan.importing import UNREADABLE
 from provisioner.state import backend_for
 from provisioner.state.document import StateBackend, op_pending_drop, op_room_put
 

@@ -143,6 +143,7 @@ def load_estate(settings: Settings, only: Sequence[Path] = ()) -> Estate:
         rooms=built.rooms,
         users=built.users,
         external_users=built.external_users,
+        entries=built.entries,
         problems=tuple(sorted(_narrowed(problems, only))),
         files=tuple(files),
     )

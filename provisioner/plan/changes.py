@@ -29,6 +29,10 @@ class Action(StrEnum):
     DELETE = "delete"
     UPDATE = "update"
     NOOP = "no-op"
+    # The entries of room files: state only, no API write.
+    MOVE = "moved"
+    IMPORT = "import"
+    FORGET = "forget"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,13 @@ class RoomChange:
     whose current link stops working (every participant of a replaced room).
     A delete with `forget_only` drops the room from state without an API call
     (the room is already gone: drift found by refresh).
+
+    The entries of room files: a change whose room is renamed by `moved:` has
+    `moved_from` (MOVE alone, or before its replace or re-create); `imported`
+    marks an IMPORT, or a replace of a room `import:` adopts first (`room_id`
+    is then the imported room). `unchecked` lists what room/info cannot show;
+    `offline` an import planned without reading the room (apply verifies it).
+    FORGET drops a `removed:` room from the state and leaves it on the API.
     """
 
     action: Action
@@ -65,6 +76,10 @@ class RoomChange:
     reasons: tuple[str, ...] = ()
     links_lost: tuple[str, ...] = ()
     forget_only: bool = False
+    moved_from: str | None = None
+    imported: bool = False
+    unchecked: tuple[str, ...] = ()
+    offline: bool = False
 
     @property
     def destructive(self) -> bool:
@@ -127,6 +142,9 @@ class Summary:
     users_delete: int
     users_forget: int
     users_unchanged: int
+    moved: int = 0
+    imported: int = 0
+    removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,6 +168,8 @@ class Plan:
     pending: tuple[str, ...] = ()
     options: PlanOptions = field(default_factory=lambda: PlanOptions())
     """What the plan was asked for; a saved plan keeps it."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """Worth knowing, changing nothing: entries with no effect left, hints."""
 
     def room_changes(self) -> tuple[RoomChange, ...]:
         """Room changes that do something (no-ops left out)."""
@@ -199,6 +219,9 @@ class Plan:
             users_delete=users[Action.DELETE, False],
             users_forget=users[Action.DELETE, True],
             users_unchanged=users[Action.NOOP, False],
+            moved=rooms[Action.MOVE, False],
+            imported=rooms[Action.IMPORT, False],
+            removed=rooms[Action.FORGET, False],
         )
 
 

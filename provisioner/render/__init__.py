@@ -1,6 +1,8 @@
 """PURE renderers of a Plan: text (a terminal), json (machines), markdown (a PR),
 gitlab (the Terraform report GitLab's merge-request widget reads).
 
+`drift.py` renders a drift report the same three ways (markdown: an issue).
+
 A Plan has no field that could hold a join URL, so no renderer can print one.
 """
 
