@@ -5,14 +5,16 @@ Data flows one way, one folder per stage:
     files --config--> specs --plan--> Plan --render--> text | json | markdown
                                         \--apply--> Kaleyra API (kaleyra) --> state
 
-config/    the only reader of the user's files: settings, room files, schema, problems
+config/    the only reader (and, for init and dump, writer) of the user's files
 plan/      PURE: estate + state -> Plan (diff, safety, the saved-plan format)
 render/    PURE: a Plan as text, JSON or markdown; no field could hold a link
 apply/     runs a plan against the API; refresh, reconcile, progress, plan files
 kaleyra/   the API client: key, retries, error mapping, redaction
-state/     the state document and its backends (local file)
+state/     the state document and its backends (local file, PostgreSQL)
 emulator/  the local Kaleyra API for tests and the demo
 cli/       click commands: the only place errors become exit codes
+ci/        the pull-request workflow: the plan comment (GitHub, GitLab), annotations,
+           the Action's helpers
 
 Shared by every stage: errors.py (the exception tree), rules.py (the API's rules
 as data), model.py (specs, settings, the canonical request).

@@ -11,6 +11,10 @@ for a fork's pull request) plans offline, and apply says the key is not set.
 | PROVISIONER_ALLOW_* / _FORCE  | the --allow-* flags and --force (`1`)               |
 | PROVISIONER_RETRY_BASE/CAP/ATTEMPTS | the retry policy (tests, the demo)            |
 | PROVISIONER_RECONCILE_DELAY   | seconds before looking for a lost create's room     |
+| PROVISIONER_COMMENT_AUTHOR    | whose comments are the plan's (default: any bot)    |
+
+The CI platform's own variables (GITHUB_*, CI_*, GITLAB_TOKEN) are read by
+ci/ from the mapping the command hands it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ KEY_ENV: Final = "KALEYRA_API_KEY"
 URL_ENV: Final = "KALEYRA_API_URL"
 STATE_ENV: Final = "PROVISIONER_STATE"
 RECONCILE_DELAY_ENV: Final = "PROVISIONER_RECONCILE_DELAY"
+COMMENT_AUTHOR_ENV: Final = "PROVISIONER_COMMENT_AUTHOR"
 RETRY_ENV: Final = {
     "base": "PROVISIONER_RETRY_BASE",
     "cap": "PROVISIONER_RETRY_CAP",

@@ -175,6 +175,45 @@ def user_spec(
 
 
 @dataclass(frozen=True)
+class MovedEntry:
+    """`moved: {from, to}`: the room of `source` in the state is now `target`.
+
+    `final` is where a chain (a -> b, b -> c) ends: the name the room gets.
+    """
+
+    source: str
+    target: str
+    final: str
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ImportEntry:
+    """`import: {to, id}`: adopt the API's room `room_id` as `name`."""
+
+    name: str
+    room_id: str
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class RemovedEntry:
+    """`removed: {name}`: forget the room, leave it on the API."""
+
+    name: str
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Every valid moved, import and removed entry of the room files."""
+
+    moved: tuple[MovedEntry, ...] = ()
+    imports: tuple[ImportEntry, ...] = ()
+    removed: tuple[RemovedEntry, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """provisioner.yaml with every default filled in; paths resolved from `root`."""
 
@@ -184,9 +223,12 @@ class Settings:
     api_environment: str = "sandbox"
     api_region: str = "eu"
     api_url: str | None = None
+    api_retry_budget_seconds: int = rules.DEFAULT_RETRY_BUDGET_SECONDS
     on_replace: str = rules.DEFAULT_ON_REPLACE
     max_delete_percent: int = rules.DEFAULT_MAX_DELETE_PERCENT
     prune_users: bool = False
+    state_history_keep: int = 100
+    lock_lease_seconds: int = 60
     file: Path | None = None
     """The settings file read, when there is one."""
 
@@ -202,3 +244,5 @@ class Estate:
     files: tuple[Path, ...] = ()
     warnings: tuple[Problem, ...] = ()
     """Worth saying, not worth failing for (e.g. the state file is tracked by git)."""
+    entries: Entries = field(default_factory=Entries)
+    """The moved, import and removed entries (only valid ones)."""

@@ -52,6 +52,7 @@ ROOM_NAME_WORDS: Final = (
     "lowercase letters, digits and dashes, starting with a letter or digit, "
     "at most 63 characters"
 )
+ROOM_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,128}$"
 PARTICIPANTS_MIN: Final = 2
 PARTICIPANTS_MAX: Final = 25
 PLUS_ROLE: Final = "plus"
@@ -191,6 +192,53 @@ USER_FIELDS: Final[tuple[Field, ...]] = (
 )
 
 
+@dataclass(frozen=True)
+class EntrySection:
+    """A file-level list of entries that change the state, reviewed like a room."""
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+
+
+def _room_name(name: str, description: str) -> Field:
+    return Field(name, "string", description, pattern=ROOM_NAME_PATTERN, required=True)
+
+
+ENTRY_SECTIONS: Final[tuple[EntrySection, ...]] = (
+    EntrySection(
+        "moved",
+        "Renamed rooms: the room of `from` in the state becomes `to`, with the "
+        "same room id and the same join links. Chains (a -> b, b -> c) resolve.",
+        (
+            _room_name("from", "The old name: no longer defined in any room file."),
+            _room_name("to", "The new name: defined in a room file."),
+        ),
+    ),
+    EntrySection(
+        "import",
+        "Rooms that exist on the API, adopted into the state under a name "
+        "defined in a room file (read back with room/info; no room is created).",
+        (
+            _room_name("to", "The name the room gets: defined in a room file."),
+            Field(
+                "id",
+                "string",
+                "The room id on the API (room_...).",
+                pattern=ROOM_ID_PATTERN,
+                required=True,
+            ),
+        ),
+    ),
+    EntrySection(
+        "removed",
+        "Rooms to forget: dropped from the state and left on the API, their "
+        "links still working (instead of being deleted).",
+        (_room_name("name", "The room's name: no longer defined in any room file."),),
+    ),
+)
+
+
 class RoomStatus(StrEnum):
     """A room's `status` in room/info and the room list."""
 
@@ -205,6 +253,8 @@ DEFAULT_MAX_DELETE_PERCENT: Final = 25
 MIN_MANAGED_FOR_LIMITS: Final = 4
 """The percentage limits apply only when the state holds at least this many rooms."""
 
+DEFAULT_RETRY_BUDGET_SECONDS: Final = 900
+
 SANDBOX: Final = "sandbox"
 ENVIRONMENTS: Final = (SANDBOX, "production")
 REGIONS: Final = ("eu", "in", "us", "me")
@@ -215,7 +265,9 @@ SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
     Field(
         "state",
         "string",
-        "State location: a file path, or postgresql://... for the shared backend.",
+        "State location: a file path, or postgresql://user@host/db?workspace=NAME "
+        "for the shared backend (no password: PGPASSWORD or ~/.pgpass). "
+        "PROVISIONER_STATE overrides it.",
         default="rooms.state.json",
     ),
     Field(
@@ -240,6 +292,21 @@ SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
         "Delete users removed from the files (otherwise they are only forgotten).",
         default=False,
     ),
+    Field(
+        "state_history_keep",
+        "integer",
+        "Versions of the state the shared (postgresql://) backend keeps.",
+        default=100,
+        minimum=1,
+    ),
+    Field(
+        "lock_lease_seconds",
+        "integer",
+        "The shared backend's lock lease: a dead holder's lock expires after "
+        "this many seconds.",
+        default=60,
+        minimum=1,
+    ),
 )
 
 API_SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
@@ -262,6 +329,15 @@ API_SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
         "string",
         "Explicit base URL (e.g. the local emulator); overrides environment and "
         "region. KALEYRA_API_URL overrides this.",
+    ),
+    Field(
+        "retry_budget_seconds",
+        "integer",
+        "The most one API operation may spend waiting to retry (429s wait "
+        "without using up the attempts 5xx and connection errors get).",
+        default=DEFAULT_RETRY_BUDGET_SECONDS,
+        minimum=0,
+        maximum=86400,
     ),
 )
 

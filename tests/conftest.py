@@ -73,6 +73,7 @@ import httpx
 import pytest
 from e2ekit import E2E_MARKER, e2e_flavours
 from nobodykit import shared_folder  # noqa: F401  (a fixture: see nobodykit)
+from pgkit import pg_cluster, pg_state  # noqa: F401  (fixtures: a private PostgreSQL)
 
 from provisioner.emulator import (
     Emulator,
@@ -436,3 +437,11 @@ def estate_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A scratch folder, made the current directory for the test."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def no_ci_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No GitHub Actions or GitLab CI variables: the suite may itself run in CI."""
+    for name in list(os.environ):
+        if name.startswith(("GITHUB_", "GITLAB_", "CI_", "RUNNER_")) or name == "CI":
+            monkeypatch.delenv(name)

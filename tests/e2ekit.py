@@ -7,6 +7,12 @@
 Rooms are written as room files the way users write them; the CLI runs as a
 subprocess (`python -m provisioner`) with the emulator's URL and key in its
 environment and short retry and reconciliation delays.
+
+    Project(tmp_path, emulator, state="postgresql://…?workspace=w")
+
+runs the same CLI against a shared PostgreSQL state: provisioner.yaml still
+names the local file, and PROVISIONER_STATE in the CLI's environment
+overrides it, as in a CI job; `state()` reads whichever backend is in use.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ from provisioner.emulator.dialect import FLAVOURS
 # End-to-end tests carry this marker; conftest runs each once per flavour.
 E2E_MARKER = "e2e"
 FLAVOURS_VARIABLE = "PROVISIONER_TEST_FLAVOURS"
-# The docs flavour joins once the client reads the reference's answers.
-DEFAULT_E2E_FLAVOURS = ("contract",)
+# Both flavours: our reading of the contract, and the reference as published.
+DEFAULT_E2E_FLAVOURS = ("contract", "docs")
 
 FAST_ENV = {
     "PROVISIONER_RETRY_BASE": "0.01",
@@ -42,9 +48,12 @@ USERS = {"alice": {"role": "plus"}, "bob": {"role": "basic"}}
 class Project:
     """A temporary repository with provisioner.yaml, room files and a state file."""
 
-    def __init__(self, root: Path, emulator: Any, settings: str = "") -> None:
+    def __init__(
+        self, root: Path, emulator: Any, settings: str = "", state: str | None = None
+    ) -> None:
         self.root = root
         self.emulator = emulator
+        self.state_url = state
         (root / "rooms").mkdir(parents=True, exist_ok=True)
         (root / "provisioner.yaml").write_text(
             "rooms: rooms/\nstate: rooms.state.json\n" + settings, encoding="utf-8"
@@ -75,7 +84,8 @@ class Project:
         (self.root / "rooms" / "estate.yaml").write_text(text, encoding="utf-8")
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {**os.environ, **FAST_ENV, **self.emulator.env, **extra}
+        shared = {"PROVISIONER_STATE": self.state_url} if self.state_url else {}
+        return {**os.environ, **FAST_ENV, **self.emulator.env, **shared, **extra}
 
     def cli(
         self,
@@ -108,10 +118,13 @@ class Project:
 
     def state(self) -> dict[str, Any]:
         """The state document with its journal replayed (as the CLI sees it)."""
-        from provisioner.state.local import LocalBackend
+        from provisioner.state import open_backend
 
-        state = LocalBackend(self.state_path).read()
-        return state.to_dict()
+        backend = open_backend(self.state_url or str(self.state_path), self.root)
+        try:
+            return backend.read().to_dict()
+        finally:
+            backend.close()
 
     def room_ids(self) -> dict[str, str]:
         return {n: r["room_id"] for n, r in self.state()["rooms"].items()}

@@ -64,3 +64,13 @@ def test_live_status_fits_the_terminal() -> None:
     progress.begin("x", "creating a-very-long-room-name-indeed")
     status = progress.status()
     assert len(status) == 29 and status.endswith("…")
+
+
+def test_live_status_says_how_long_a_rate_limit_waits() -> None:
+    out: list[str] = []
+    progress = Progress(out.append, live=True, width=200, clock=FakeClock())
+    progress.start(3)
+    progress.retry("GET /rest/room/list: rate limited, waiting 40 s (attempt 3)", 40)
+    assert progress.status() == (
+        "[0/3] · 1 retry waiting · rate limited, waiting 40 s (attempt 3)"
+    )

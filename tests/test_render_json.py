@@ -23,6 +23,10 @@ CHANGE_KEYS = {
     "links_lost",
     "prevent_destroy",
     "forget_only",
+    "moved_from",
+    "imported",
+    "unchecked",
+    "offline",
 }
 
 
@@ -44,7 +48,9 @@ def test_the_document_has_the_documented_top_level_keys() -> None:
         "pending",
         "summary",
         "has_changes",
+        "checksum",
         "warnings",
+        "notes",
     ]
     assert data["format_version"] == "1"
     assert data["has_changes"] is True
@@ -96,6 +102,9 @@ def test_users_state_only_work_and_summary() -> None:
         "state_only": 1,
         "retire": 1,
         "pending": 1,
+        "moved": 0,
+        "imported": 0,
+        "removed": 0,
         "users": {"create": 1, "update": 1, "delete": 0, "forget": 1, "unchanged": 1},
     }
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import pytest
 import yaml
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+from provisioner import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+EXAMPLES = ROOT / "examples"
+TAG = f"v{__version__}"
 
 
 def blocks(language: str) -> list[str]:
@@ -63,95 +65,45 @@ def offline_env() -> dict[str, str]:
     return {**env, "NO_COLOR": "1"}
 
 
-def workflow_steps() -> list[dict[str, Any]]:
-    workflow = yaml.safe_load(block_starting("yaml", "# .github/workflows/rooms.yml"))
-    steps: list[dict[str, Any]] = workflow["jobs"]["plan"]["steps"]
-    return steps
-
-
-def run_plan_step(root: Path) -> tuple[str, str]:
-    """The plan step's script as GitHub runs it: (its outputs, plan.md)."""
-    [step] = [s for s in workflow_steps() if s.get("name") == "plan"]
-    bin_dir = root / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    shim = bin_dir / "provisioner"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m provisioner "$@"\n')
-    shim.chmod(0o755)
-    outputs = root / "github_output"
-    outputs.write_text("")
-    env = {
-        **offline_env(),
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "GITHUB_OUTPUT": str(outputs),
-    }
-    result = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+def test_the_install_section_runs_in_a_folder_made_by_init(tmp_path: Path) -> None:
+    [block] = [b for b in blocks("sh") if b.startswith("pipx install ")]
+    install, *commands = block.splitlines()
+    assert install == (
+        f'pipx install "kaleyra-rooms @ git+https://github.com/OWNER/REPO@{TAG}"'
     )
-    assert result.returncode == 0, result.stderr  # the step itself never fails
-    return outputs.read_text(), (root / "plan.md").read_text()
+    assert commands == ["provisioner init", "provisioner validate"]
+    for command in commands:
+        result = provisioner(tmp_path, *command.split()[1:])
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("Valid: 1 file, 0 rooms")
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "rooms").mkdir()
-    (tmp_path / "rooms" / "a.yaml").write_text(
-        "users: {alice: {role: plus}, bob: {role: basic}}\n"
-        "rooms:\n  standup: {participants: [{user_id: alice}, {user_id: bob}]}\n",
-        encoding="utf-8",
-    )
-    return tmp_path
-
-
-def test_the_ci_plan_step_reports_changes_and_passes(project: Path) -> None:
-    outputs, comment = run_plan_step(project)
-    assert outputs == "code=2\n"
-    assert comment.startswith("## Plan: 1 to create, 0 to replace")
-    fail = workflow_steps()[-1]
-    assert fail == {"if": "steps.plan.outputs.code == '1'", "run": "exit 1"}
-
-
-def test_a_refused_plan_is_still_posted_and_then_fails_the_check(
-    project: Path,
-) -> None:
-    record = {
-        "room_id": "room_oldoldoldold",
-        "request": {"participants": [{"user_id": "alice"}, {"user_id": "bob"}]},
-        "fingerprint": "sha256:x",
-        "urls": {},
-        "created_at": "2024-01-01T00:00:00.000Z",
-        "prevent_destroy": True,
+def test_the_ci_recipes_are_the_shipped_files() -> None:
+    shipped = [*EXAMPLES.glob("github/*.yml"), EXAMPLES / "gitlab" / ".gitlab-ci.yml"]
+    recipes = {
+        b.splitlines()[0]: b
+        for b in blocks("yaml")
+        if b.startswith(("# .github/workflows/", "# .gitlab-ci.yml"))
     }
-    state = {
-        "version": 1,
-        "lineage": "l",
-        "serial": 3,
-        "users": {},
-        "rooms": {"vault": record},
-        "retiring": {},
-        "pending": {},
-    }
-    (project / "rooms.state.json").write_text(json.dumps(state), encoding="utf-8")
-    outputs, comment = run_plan_step(project)
-    assert outputs == "code=1\n"
-    assert "> [!CAUTION]\n> **Refused: apply would stop before any change.**" in (
-        comment
-    )
-    names = [s.get("uses", s.get("name", s.get("run"))) for s in workflow_steps()]
-    comment_step = names.index("marocchino/sticky-pull-request-comment@v2")
-    assert "if" not in workflow_steps()[comment_step]  # posted whatever the code
-    assert comment_step == len(names) - 2  # and only then the check fails
+    for path in shipped:
+        text = path.read_text(encoding="utf-8")
+        assert recipes.pop(text.splitlines()[0]) == text, path
+    assert recipes == {}  # and no recipe that is not shipped
 
 
-def test_a_plan_that_fails_before_planning_leaves_a_comment(project: Path) -> None:
-    (project / "rooms.state.json").write_text("{", encoding="utf-8")
-    outputs, comment = run_plan_step(project)
-    assert outputs == "code=1\n"
-    assert comment == "provisioner plan failed: see the job log.\n"
+def test_every_reference_to_this_tool_pins_the_release_tag() -> None:
+    texts = [README.read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in EXAMPLES.rglob("*.yml")]
+    found = (re.findall(r"OWNER/REPO@([\w.]+)", text) for text in texts)
+    assert {tag for tags in found for tag in tags} == {TAG}
+
+
+def test_the_pre_commit_snippet_names_the_shipped_hooks() -> None:
+    config = yaml.safe_load(block_starting("yaml", "# .pre-commit-config.yaml"))
+    [repo] = config["repos"]
+    assert repo["rev"] == TAG
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for h in repo["hooks"]] == [h["id"] for h in hooks]
 
 
 def test_the_commands_table_lists_every_command_and_only_real_ones() -> None:

@@ -430,15 +430,17 @@ def test_open_backend_resolves_a_relative_path_from_the_root(tmp_path: Path) -> 
     [
         (
             "postgresql://ci:hunter2@db/state",
-            "the postgres backend is not available in this version",
+            "the state URL holds a password; remove it and give it through "
+            "PGPASSWORD or ~/.pgpass instead",
         ),
         (
-            "postgres://db/state",
-            "the postgres backend is not available in this version",
+            "postgres://db/state?workspace=no/slash",
+            "workspace 'no/slash' is not a valid name (letters, digits, '.', '_' "
+            "and '-', at most 63 characters)",
         ),
         (
             "s3://bucket/state",
-            "unsupported state location scheme s3://; use a file path",
+            "unsupported state location scheme s3://; use a file path or postgresql://",
         ),
         ("  ", "the state location is empty; set `state:` in provisioner.yaml"),
     ],

@@ -15,6 +15,9 @@ patience.py   the client as apply sees it: waits out rate limits
 refresh.py    every managed room and user read back (drift, RUNNING, users gone)
 reconcile.py  finding the room a create may have made when its answer was lost
 adoption.py   an existing room read back and adopted (import)
+entries.py    the moved, import and removed entries applied (state only)
+drift.py      `drift`: the address probed, every managed room and user read back
+dump.py       `dump`: the rooms on the API read back (room/list, room/info)
 progress.py   what a run shows while it works, and its closing summary
 planfile.py   saved plans on disk (`plan --out`, `apply FILE`)
 """

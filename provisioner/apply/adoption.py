@@ -1,34 +1,27 @@
-"""Taking a room that exists on the API into the state: `import` and `state resolve`.
+"""Taking a room that exists on the API into the state: `import`, `import:`
+entries and `state resolve`.
 
-`room/info` shows a room's description, call type, recording, live, duration,
-participants and (by the shape of its links) direct call; it does not show
-each participant's admin flag and tools, the recording type, the initiator
-alias or a call action. An imported room takes those from the files (they
-cannot be proven either way), and everything it shows is compared honestly:
-where it differs from the files, the next plan replaces the room.
+What room/info shows and how it is compared with the files is the plan's
+(`plan/importing.py`); here the room is read and its record built, with the
+links room/info shows: for an imported room those are the links of record.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from provisioner.apply.patience import RoomApi
 from provisioner.apply.records import participants
 from provisioner.errors import NotFoundError, ProvisionerError
 from provisioner.kaleyra import RoomInfo
-from provisioner.model import RoomSpec, fingerprint
+from provisioner.model import Entries, RoomSpec, fingerprint
+from provisioner.plan.importing import ReadBack
+from provisioner.plan.importing import imported_request as compared
+from provisioner.rules import RoomStatus
 from provisioner.state.document import PendingCreate, RoomRecord, State, utc_now
-
-HANDLER: Final = "rest-call-handler/"
-DIRECT_HANDLER: Final = "/direct-rest-call-handler/"
-UNREADABLE: Final = (
-    "participants' is_admin and tools",
-    "recording_type",
-    "initiator_alias",
-    "call_action",
-)
 
 
 @dataclass(frozen=True)
@@ -54,19 +47,10 @@ async def read_room(client: RoomApi, room_id: str) -> RoomInfo:
 
 
 def direct_call(info: RoomInfo) -> bool | None:
-    """directCall as room/info shows it; None when it cannot tell.
-
-    room/info does not document the key: it is taken when sent anyway, else
-    read from the links' shape ([ASSUMED] `direct-rest-call-handler`). Links
-    of another shape say nothing, and the files' value is kept.
+    """directCall as room/info shows it; None when it does not (the files' value
+    is then kept). Links are opaque: nothing is read from their path.
     """
-    sent = info.raw.get("directCall")
-    if isinstance(sent, bool):
-        return sent
-    urls = list(info.urls.values())
-    if not urls or not all(HANDLER in u for u in urls):
-        return None
-    return all(DIRECT_HANDLER in u for u in urls)
+    return info.direct_call
 
 
 def shown(info: RoomInfo) -> dict[str, Any]:
@@ -89,29 +73,45 @@ def imported_request(
     info: RoomInfo, spec: RoomSpec | None
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The request to record for an imported room, and the fields that differ."""
-    read = shown(info)
-    users = sorted(info.urls)
-    if spec is None:
-        read["participants"] = [{"user_id": u} for u in users]
-        return dict(sorted(read.items())), ()
-    request = dict(spec.request)
-    differs = []
-    for key in sorted({*read, "duration"}):
-        if read.get(key) != request.get(key):
-            differs.append(key)
-            _set(request, key, read.get(key))
-    if set(users) != set(spec.participants):
-        differs.append("participants")
-        given = {p["user_id"]: p for p in spec.request["participants"]}
-        request["participants"] = [given.get(u, {"user_id": u}) for u in users]
-    return dict(sorted(request.items())), tuple(differs)
+    return compared(shown(info), tuple(info.urls), spec)
 
 
-def _set(request: dict[str, Any], key: str, value: Any) -> None:
-    if value is None:
-        request.pop(key, None)
-    else:
-        request[key] = value
+def refusal(info: RoomInfo) -> str | None:
+    """Why a room read back cannot be adopted; None when it can."""
+    if info.disabled:
+        return f"room {info.room_id} is disabled: its links no longer work"
+    if info.status == RoomStatus.CLOSED:
+        return f"room {info.room_id} is CLOSED (deleted or ended)"
+    return None
+
+
+async def read_back(client: RoomApi, room_id: str) -> ReadBack:
+    """A room to import, as the plan compares it (no links)."""
+    try:
+        info = await client.room_info(room_id)
+    except NotFoundError:
+        missing = f"room {room_id} does not exist on the API"
+        return ReadBack(room_id, {}, (), missing)
+    return ReadBack(room_id, shown(info), tuple(sorted(info.urls)), refusal(info))
+
+
+async def read_imports(
+    client: RoomApi, entries: Entries, state: State, parallelism: int = 16
+) -> dict[str, ReadBack]:
+    """The rooms of the `import:` entries the state has not taken yet, by name."""
+    limit = asyncio.Semaphore(max(1, parallelism))
+    wanted = [
+        e
+        for e in entries.imports
+        if state.rooms.get(e.name) is None or state.rooms[e.name].room_id != e.room_id
+    ]
+
+    async def read(name: str, room_id: str) -> tuple[str, ReadBack]:
+        async with limit:
+            return name, await read_back(client, room_id)
+
+    found = await asyncio.gather(*(read(e.name, e.room_id) for e in wanted))
+    return dict(found)
 
 
 def imported_room(info: RoomInfo, spec: RoomSpec | None) -> Imported:

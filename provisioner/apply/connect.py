@@ -57,4 +57,7 @@ def client_for(
 ) -> KaleyraClient:
     """A client for the configured API (KALEYRA_API_URL wins)."""
     url = base_url_for(settings.api_environment, settings.api_region, settings.api_url)
-    return KaleyraClient(url, key, retry=retry_policy(), on_retry=on_retry)
+    retry = replace(
+        retry_policy(), retry_budget_seconds=float(settings.api_retry_budget_seconds)
+    )
+    return KaleyraClient(url, key, retry=retry, on_retry=on_retry)

@@ -20,7 +20,7 @@ import signal
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from provisioner.apply import rooms, users
+from provisioner.apply import entries, rooms, users
 from provisioner.apply.context import Context
 from provisioner.apply.ledger import Outcome
 from provisioner.apply.preflight import preflight
@@ -96,14 +96,28 @@ def _retire_op(ctx: Context, old: RetiringRoom) -> Operation:
     return Operation(subject, f"retiring {old.room_id}", run)
 
 
+_ENTRY_OPS: dict[Action, tuple[str, Callable[[Context, RoomChange], Awaitable[None]]]]
+_ENTRY_OPS = {
+    Action.MOVE: ("moving", entries.move),
+    Action.IMPORT: ("importing", entries.adopt),
+    Action.FORGET: ("forgetting", entries.forget),
+}
+
+
 def _room_op(ctx: Context, change: RoomChange) -> Operation:
     name = change.name
+    if change.action in _ENTRY_OPS:
+        doing, run = _ENTRY_OPS[change.action]
+        return Operation(name, f"{doing} {name}", lambda: run(ctx, change))
     if change.action is Action.DELETE:
         return Operation(name, f"deleting {name}", lambda: rooms.delete(ctx, change))
     verb = "creating" if change.action is Action.CREATE else "replacing"
-    return Operation(
-        name, f"{verb} {name}", lambda: rooms.create_or_replace(ctx, change)
-    )
+
+    async def create_or_replace() -> None:
+        await entries.prepare(ctx, change)
+        await rooms.create_or_replace(ctx, change)
+
+    return Operation(name, f"{verb} {name}", create_or_replace)
 
 
 def _user_op(ctx: Context, change: UserChange) -> Operation:

@@ -31,6 +31,9 @@ class Outcome(StrEnum):
     USER_KEPT = "user kept"
     FLAGGED = "flag updated"
     SKIPPED = "skipped"
+    MOVED = "moved"
+    IMPORTED = "imported"
+    FORGOTTEN = "forgotten"
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,11 @@ class ApplyReport:
 
     def notes(self) -> list[str]:
         """Lines beyond the counts: users, recovered work, forgotten rooms."""
-        found = [_users_line(self.outcomes), _recovery_line(self.outcomes)]
+        found = [
+            _users_line(self.outcomes),
+            _entries_line(self.outcomes),
+            _recovery_line(self.outcomes),
+        ]
         if self.retries:
             found.append(f"{self.retries} requests retried (rate limits, failures)")
         return [line for line in found if line]
@@ -135,6 +142,12 @@ def _users_line(outcomes: dict[str, int]) -> str:
     )
     parts = [f"{outcomes[k]} {k.split()[1]}" for k in kinds if outcomes.get(k)]
     return f"users: {', '.join(parts)}" if parts else ""
+
+
+def _entries_line(outcomes: dict[str, int]) -> str:
+    kinds = (Outcome.MOVED, Outcome.IMPORTED, Outcome.FORGOTTEN)
+    parts = [f"{outcomes[k]} {k}" for k in kinds if outcomes.get(k)]
+    return f"state only: {', '.join(parts)}" if parts else ""
 
 
 def _recovery_line(outcomes: dict[str, int]) -> str:

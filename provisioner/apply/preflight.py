@@ -70,7 +70,7 @@ async def preflight(
     if not unread and (rooms or plan.users):
         # Nothing to read, yet changes to make: prove the key with one cheap
         # read, so a wrong key is one error, not a failure per operation.
-        await client.list_rooms(0, 1)
+        await client.probe()
     roles.update(await read_roles(client, unread, parallelism))
     missing = sorted(u for u in needed if roles.get(u) is None)
     if missing:

@@ -45,6 +45,7 @@ class Progress:
     retries: int = 0
     _started: dict[str, tuple[str, float]] = field(default_factory=dict)
     _retry_until: list[float] = field(default_factory=list)
+    _last_retry: str = ""
     _status_shown: bool = False
 
     def start(self, total: int) -> None:
@@ -78,6 +79,9 @@ class Progress:
         """
         self.retries += 1
         self._retry_until.append(self.clock() + delay)
+        # "GET /rest/room/info/…: rate limited, waiting 40 s (attempt 3)"
+        if "rate limited" in description:
+            self._last_retry = description.rpartition(": ")[2]
         self._redraw()
 
     def close(self) -> None:
@@ -97,6 +101,8 @@ class Progress:
         if self._retry_until:
             waiting = len(self._retry_until)
             parts.append(f"{waiting} {'retry' if waiting == 1 else 'retries'} waiting")
+            if self._last_retry:
+                parts.append(self._last_retry)
         text = " · ".join(parts)
         limit = max(self.width - 1, 10)
         return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -22,6 +22,7 @@ from provisioner.apply.patience import RoomApi
 from provisioner.apply.records import participants
 from provisioner.errors import NotFoundError, ReconcileError, StateError
 from provisioner.kaleyra import RoomInfo, RoomSummary
+from provisioner.kaleyra.listing import walk_rooms
 from provisioner.kaleyra.models import parse_timestamp
 from provisioner.state.document import PendingCreate
 
@@ -53,29 +54,10 @@ def intent_time(intent: PendingCreate) -> datetime:
 
 async def recent_rooms(client: RoomApi, since: datetime) -> AsyncIterator[RoomSummary]:
     """Rooms newest first, stopping at the first one created before `since`."""
-    seen: set[str] = set()
-    skip = 0
-    while True:
-        page = await client.list_rooms(skip, PAGE_SIZE)
-        fresh = [room for room in page.rooms if room.room_id not in seen]
-        for room in fresh:
-            if room.created_at < since:
-                return
-            seen.add(room.room_id)
-            yield room
-        # A page with nothing new (a server ignoring skip) would repeat forever.
-        if not page.has_more or not fresh:
+    async for room in walk_rooms(client, PAGE_SIZE, PAGE_OVERLAP):
+        if room.created_at < since:
             return
-        skip += _step(len(page.rooms))
-
-
-def _step(listed: int) -> int:
-    """How far the next page starts: overlapping, unless pages are that small.
-
-    A server may serve fewer rooms per page than asked; without the overlap
-    such a page is still read, never skipped.
-    """
-    return listed - PAGE_OVERLAP if listed > 2 * PAGE_OVERLAP else listed
+        yield room
 
 
 async def find_candidates(

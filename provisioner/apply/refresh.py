@@ -50,7 +50,14 @@ async def room_condition(client: RoomApi, room_id: str) -> str | None:
 async def refresh(
     client: RoomApi, state: State, parallelism: int = DEFAULT_PARALLELISM
 ) -> RefreshResult:
-    """Read each managed room and user of `state` back: what drifted, what runs."""
+    """Read each managed room and user of `state` back: what drifted, what runs.
+
+    The base URL is proved first (one read that must succeed): behind a wrong
+    address every room would answer 404 and look deleted, so a failed probe
+    is an error and no room is taken for gone.
+    """
+    if state.rooms or state.users:
+        await client.probe()
     limit = asyncio.Semaphore(max(1, parallelism))
 
     async def check(name: str, room_id: str) -> tuple[str, str | None]:

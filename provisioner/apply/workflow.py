@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
+from provisioner.apply.adoption import read_imports
 from provisioner.apply.connect import api_key, client_for, require_key
 from provisioner.apply.context import ApplyOptions
 from provisioner.apply.ledger import ApplyReport
@@ -29,9 +30,10 @@ from provisioner.kaleyra import ApiKey
 from provisioner.model import Estate, Settings
 from provisioner.plan import Plan
 from provisioner.plan.build import build_plan, policy
+from provisioner.plan.entries import renamed
 from provisioner.plan.safety import check_safety
 from provisioner.plan.savedplan import check_fresh
-from provisioner.state import open_backend
+from provisioner.state import backend_for
 from provisioner.state.document import State, StateBackend
 
 
@@ -43,6 +45,18 @@ class Console(Protocol):
     def confirm(self) -> None: ...
     def note(self, text: str) -> None: ...
     def progress(self) -> Progress: ...
+
+
+def check_reviewed(plan: Plan, expected: str | None) -> None:
+    """Refuse a plan other than the one reviewed (`--expect-checksum`)."""
+    if expected is None:
+        return
+    wanted = expected.strip().lower().removeprefix("sha256:")
+    if wanted != plan.checksum:
+        raise ProvisionerError(
+            f"the plan made now (checksum {plan.checksum}) is not the reviewed plan "
+            f"(checksum {wanted}); nothing was changed. Review a new plan"
+        )
 
 
 def load_checked_estate(settings: Settings, console: Console) -> Estate:
@@ -62,7 +76,7 @@ def apply_fresh(
     """Plan, show, confirm and apply under the lock; None when nothing changed."""
     settings = load_settings(path)
     estate = load_checked_estate(settings, console)
-    backend = open_backend(settings.state, settings.root)
+    backend = backend_for(settings)
     key = api_key()
     do_refresh = key is not None if options.refresh is None else options.refresh
     if do_refresh:
@@ -86,10 +100,11 @@ def apply_saved(
     """Apply exactly a saved plan: refused when stale; None when it changes nothing."""
     plan = load_plan(path)
     settings = load_settings(Path("."))
-    backend: StateBackend = open_backend(settings.state, settings.root)
+    backend: StateBackend = backend_for(settings)
     with backend.lock("apply", lock_timeout):
         state = backend.read()
         check_fresh(plan, state)
+        check_reviewed(plan, options.expect_checksum)
         if not plan.has_changes:
             console.note("No changes.")
             return None
@@ -149,9 +164,12 @@ async def _fresh_run(
         request,
         drift=found.drift,
         users_gone=found.users_gone,
+        read_back=await read_imports(run.ctx.client, estate.entries, run.state),
     )
     console.show_plan(plan)
-    check_safety(plan, run.state, policy(settings, request, found.running))
+    check_reviewed(plan, run.ctx.options.expect_checksum)
+    running = renamed(plan.rooms, found.running)  # moved: entries rename them
+    check_safety(plan, run.state, policy(settings, request, running))
     if not plan.has_changes:
         return None
     console.confirm()

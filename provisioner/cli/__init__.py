@@ -124,10 +124,15 @@ COMMANDS: dict[str, str] = {
     "plan": "provisioner.cli.plan_cmds:plan_command",
     "apply": "provisioner.cli.apply_cmds:apply_command",
     "import": "provisioner.cli.adopt_cmds:import_command",
+    "drift": "provisioner.cli.drift_cmds:drift_command",
+    "dump": "provisioner.cli.dump_cmds:dump_command",
     "state": "provisioner.cli.state_cmds:state_group",
     "output": "provisioner.cli.state_cmds:output_cmd",
     "force-unlock": "provisioner.cli.state_cmds:force_unlock_cmd",
     "emulator": "provisioner.cli.emulator_cmds:emulator",
+    "doctor": "provisioner.cli.doctor_cmds:doctor_command",
+    "pr-comment": "provisioner.cli.ci_cmds:pr_comment",
+    "ci": "provisioner.cli.ci_cmds:ci_group",
 }
 cli.lazy.update(COMMANDS)
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from provisioner.apply.adoption import (
-    UNREADABLE,
     Imported,
     check_importable,
     check_matches_intent,
@@ -27,8 +26,9 @@ from provisioner.config import Settings, display_path, load_estate, load_setting
 from provisioner.errors import ConfigError, ProvisionerError
 from provisioner.kaleyra import RoomInfo
 from provisioner.model import RoomSpec
+from provisioner.plan.importing import UNREADABLE
 from provisioner.rules import room_name_fault
-from provisioner.state import open_backend
+from provisioner.state import backend_for
 from provisioner.state.document import StateBackend, op_pending_drop, op_room_put
 
 
@@ -105,7 +105,7 @@ def import_command(name: str, room_id: str, lock_timeout: float) -> None:
         raise ProvisionerError(f"{fault}; nothing was changed")
     settings = load_settings(Path("."))
     spec = _defined_room(settings, name)
-    backend = open_backend(settings.state, settings.root)
+    backend = backend_for(settings)
     with backend.lock("import", lock_timeout):
         check_importable(backend.read(), name, room_id)
         info = _read_room(settings, room_id, "read the room back")
@@ -127,7 +127,7 @@ def resolve_command(
     if bool(adopt) == recreate:
         raise click.UsageError("pass exactly one of --adopt ROOM_ID or --recreate")
     settings = load_settings(Path("."))
-    backend = open_backend(settings.state, settings.root)
+    backend = backend_for(settings)
     with backend.lock("state resolve", lock_timeout):
         state = backend.read()
         intent = state.pending.get(name)

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -26,6 +23,7 @@ from provisioner.apply.context import ApplyOptions, reconcile_delay_from_env
 from provisioner.apply.ledger import ApplyReport
 from provisioner.apply.progress import Progress
 from provisioner.apply.workflow import apply_fresh, apply_saved
+from provisioner.cli import question
 from provisioner.cli.options import lock_timeout_option, request_options
 from provisioner.errors import ProvisionerError
 from provisioner.plan import Plan, Request
@@ -61,16 +59,9 @@ def cancelled(how: str = "") -> str:
 
 
 def ask(prompt: str) -> str:
-    """One line from the terminal; Ctrl-C exits 130 and Ctrl-D exits 1, at once.
-
-    The prompt runs inside the apply's event loop, whose SIGINT handler only
-    cancels the main task: `input()` would go on waiting for Enter. Python's
-    default handler is put back for the question so that Ctrl-C interrupts it.
-    """
-    click.echo(prompt, nl=False)
+    """One line from the terminal; Ctrl-C exits 130 and Ctrl-D exits 1, at once."""
     try:
-        with _interruptible():
-            return input()
+        return question.ask(prompt, sys.stdin)
     except KeyboardInterrupt:
         click.echo("", err=True)
         click.echo(f"Error: {cancelled('Ctrl-C')}", err=True)
@@ -78,19 +69,6 @@ def ask(prompt: str) -> str:
     except EOFError:
         click.echo("", err=True)
         raise ProvisionerError(cancelled("end of input")) from None
-
-
-@contextmanager
-def _interruptible() -> Iterator[None]:
-    try:
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    except ValueError:  # not the main thread: nothing to put back
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class TerminalConsole:
@@ -159,6 +137,11 @@ def report_outcome(report: ApplyReport | None) -> None:
     is_flag=True,
     help="Keep going with unrelated rooms after a failure.",
 )
+@click.option(
+    "--expect-checksum",
+    metavar="SUM",
+    help="Apply only if the plan's checksum is SUM (the reviewed plan's).",
+)
 @lock_timeout_option
 @request_options
 def apply_command(
@@ -166,6 +149,7 @@ def apply_command(
     auto_approve: bool,
     parallelism: int,
     continue_on_error: bool,
+    expect_checksum: str | None,
     lock_timeout: float,
     request: Request,
 ) -> None:
@@ -174,6 +158,7 @@ def apply_command(
         **vars(request),
         parallelism=parallelism,
         continue_on_error=continue_on_error,
+        expect_checksum=expect_checksum,
         reconcile_delay=reconcile_delay_from_env(),
     )
     console = ApprovedConsole() if auto_approve else TerminalConsole()

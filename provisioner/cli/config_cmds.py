@@ -42,10 +42,11 @@ def _summary(estate: config.Estate) -> str:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github", "codequality"]),
     default="text",
     show_default=True,
-    help="json: a list of {file, line, col, message, severity} for editors and CI.",
+    help="json: a list of {file, line, col, message, severity} for editors and CI; "
+    "github: annotations and the job summary; codequality: GitLab's report.",
 )
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[Path, ...], output_format: str) -> None:
@@ -58,7 +59,11 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], output_format: str) ->
         if not path.exists():
             raise ProvisionerError(f"{path}: no such file or folder")
     estate = config.check(Path("."), paths)
-    if output_format == "json":
+    if output_format in ("github", "codequality"):
+        from provisioner.cli.ci_cmds import report
+
+        report(output_format, estate.problems, estate.warnings)
+    elif output_format == "json":
         listed = [_as_json(p, "error") for p in estate.problems]
         listed += [_as_json(w, "warning") for w in estate.warnings]
         click.echo(json.dumps(listed, indent=2))
@@ -73,7 +78,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], output_format: str) ->
             counted = f"{_plural(len(estate.problems), 'problem')} in "
             click.echo(counted + _plural(files, "file") + ".", err=True)
         ctx.exit(EXIT_ERROR)
-    if output_format == "text":
+    if output_format in ("text", "github"):
         click.echo(_summary(estate))
 
 

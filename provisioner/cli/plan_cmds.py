@@ -29,12 +29,15 @@ from provisioner.config import (
     state_tracked_warning,
 )
 from provisioner.errors import ProvisionerError
+from provisioner.model import Estate
 from provisioner.plan import Plan, Request
 from provisioner.plan.build import build_plan, policy
+from provisioner.plan.entries import renamed
+from provisioner.plan.importing import ReadBack
 from provisioner.plan.safety import check_safety
 from provisioner.render import FORMATS, render
 from provisioner.render.markdown import render_refused
-from provisioner.state import open_backend
+from provisioner.state import backend_for
 from provisioner.state.document import State
 
 EXIT_CHANGES = 2
@@ -58,6 +61,24 @@ def refresh_state(settings: Settings, state: State) -> Refreshed:
         async with client_for(settings, key) as client:
             result = await refresh(client, state)
         return result.drift, frozenset(result.running), frozenset(result.users_gone)
+
+    return asyncio.run(run())
+
+
+def read_imports(
+    settings: Settings, estate: Estate, state: State
+) -> Mapping[str, ReadBack]:
+    """The rooms of the files' `import:` entries, read back (room/info)."""
+    if not estate.entries.imports:
+        return {}
+    from provisioner.apply import adoption
+    from provisioner.apply.connect import client_for, require_key
+
+    key = require_key("read the rooms to import (or pass --no-refresh)")
+
+    async def run() -> Mapping[str, ReadBack]:
+        async with client_for(settings, key) as client:
+            return await adoption.read_imports(client, estate.entries, state)
 
     return asyncio.run(run())
 
@@ -128,7 +149,8 @@ def _state_warnings(settings: Settings) -> tuple[str, ...]:
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text for a terminal, json for machines, markdown for a PR comment.",
+    help="text for a terminal, json for machines, markdown for a PR comment, "
+    "gitlab for GitLab's Terraform report.",
 )
 @click.option(
     "--detailed-exitcode",
@@ -166,7 +188,8 @@ def run_plan(path: Path, request: Request, *, fmt: str, out: Path | None) -> boo
         for problem in estate.problems:
             click.echo(str(problem), err=True)
         raise click.exceptions.Exit(1)
-    state = open_backend(settings.state, settings.root).read()
+    # Without links: a plan needs none, and a plan-only role may read none.
+    state = backend_for(settings).read(links=False)
     refresh = request.refresh
     if refresh is None:
         refresh = environment.has_api_key()
@@ -180,9 +203,11 @@ def run_plan(path: Path, request: Request, *, fmt: str, out: Path | None) -> boo
         drift=drift,
         warnings=_state_warnings(settings),
         users_gone=gone,
+        read_back=read_imports(settings, estate, state) if refresh else None,
     )
     color = fmt == "text" and use_color(sys.stdout, os.environ)
     try:
+        running = renamed(plan.rooms, running)  # moved: entries rename them
         check_safety(plan, state, policy(settings, request, running))
         if refresh:
             check_users(settings, plan, estate.external_users)

@@ -12,38 +12,35 @@ import io
 import json
 from collections.abc import Mapping
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import click
 
 from provisioner.cli import LazyGroup
+from provisioner.cli.backend import current_backend
 from provisioner.cli.options import lock_timeout_option
-from provisioner.config import load_settings
 from provisioner.errors import ProvisionerError
 from provisioner.rules import room_name_fault
-from provisioner.state import open_backend
 from provisioner.state.document import (
     RoomRecord,
     State,
-    StateBackend,
     op_room_drop,
     op_room_move,
 )
-from provisioner.state.local import LocalBackend
 
 _RETIRING_ACTIONS = {"disable": "to be disabled", "delete": "to be deleted"}
-
-
-def _backend() -> StateBackend:
-    settings = load_settings(Path("."))
-    return open_backend(settings.state, settings.root)
 
 
 @click.group(
     "state",
     cls=LazyGroup,
-    lazy={"resolve": "provisioner.cli.adopt_cmds:resolve_command"},
+    lazy={
+        "resolve": "provisioner.cli.adopt_cmds:resolve_command",
+        "history": "provisioner.cli.shared_cmds:history_cmd",
+        "lock-info": "provisioner.cli.shared_cmds:lock_info_cmd",
+        "migrate": "provisioner.cli.shared_cmds:migrate_cmd",
+        "grants": "provisioner.cli.shared_cmds:grants_cmd",
+    },
 )
 def state_group() -> None:
     """Inspect and repair the state (offline: no API calls)."""
@@ -60,7 +57,7 @@ def state_group() -> None:
 )
 def list_cmd(fmt: str) -> None:
     """List managed rooms, then retiring rooms and pending creates."""
-    state = _backend().read()
+    state = current_backend().read(links=False)
     if fmt == "json":
         click.echo(json.dumps(_list_json(state), indent=2, sort_keys=True))
         return
@@ -93,9 +90,20 @@ def _list_json(state: State) -> dict[str, Any]:
 @state_group.command("show")
 @click.argument("name")
 @click.option("--show-urls", is_flag=True, help="Also print each participant's link.")
-def show_cmd(name: str, show_urls: bool) -> None:
+@click.option(
+    "--serial",
+    type=click.IntRange(min=1),
+    help="Show the room as it was in this version (see `state history`); no links.",
+)
+def show_cmd(name: str, show_urls: bool, serial: int | None) -> None:
     """Show one managed room (join URLs only with --show-urls)."""
-    state = _backend().read()
+    backend = current_backend()
+    if serial is not None:
+        if show_urls:
+            raise click.UsageError("--show-urls shows current links only, not --serial")
+        state = backend.read_version(serial)
+    else:
+        state = backend.read(links=show_urls)
     click.echo("\n".join(_show_lines(name, _room(state, name), show_urls)))
 
 
@@ -131,7 +139,7 @@ def _participants(room: RoomRecord) -> list[str]:
 def rm_cmd(names: tuple[str, ...], lock_timeout: float) -> None:
     """Forget rooms without deleting them on Kaleyra."""
     unique = sorted(set(names))
-    backend = _backend()
+    backend = current_backend()
     with backend.lock("state rm", lock_timeout):
         state = backend.read()
         forgotten = {name: _room(state, name, settled=True) for name in unique}
@@ -153,7 +161,7 @@ def mv_cmd(old: str, new: str, lock_timeout: float) -> None:
     fault = room_name_fault(new)
     if fault is not None:
         raise ProvisionerError(fault)
-    backend = _backend()
+    backend = current_backend()
     with backend.lock("state mv", lock_timeout):
         state = backend.read()
         room = _room(state, old, settled=True)
@@ -173,10 +181,7 @@ def mv_cmd(old: str, new: str, lock_timeout: float) -> None:
 @click.argument("lock_id")
 def force_unlock_cmd(lock_id: str) -> None:
     """Forget a lock holder this host cannot check (e.g. on another host)."""
-    backend = _backend()
-    if not isinstance(backend, LocalBackend):
-        raise ProvisionerError(f"{backend.location}: force-unlock needs a local state")
-    owner = backend.force_unlock(lock_id)
+    owner = current_backend().force_unlock(lock_id)
     click.echo(
         f"Unlocked the state: forgot {owner.describe()}. "
         "Run plan before apply: that run may have changed rooms."
@@ -195,7 +200,7 @@ def force_unlock_cmd(lock_id: str) -> None:
 )
 def output_cmd(name: str | None, fmt: str) -> None:
     """Print join URLs per participant: the one command that shows them."""
-    backend = _backend()
+    backend = current_backend()
     state = backend.read()
     if name is not None:
         _room(state, name)

@@ -9,6 +9,8 @@ schema.py      the API rules (rules.py) as JSON Schema 2020-12
 validation.py  schema checks (jsonschema-rs), errors as `file:line:col` problems
 estate.py      one room file -> rooms and users (RoomSpec, UserSpec)
 crossfile.py   the rules that span files (unique names and descriptions, users)
+entries.py     the moved, import and removed entries checked across files
+dumpfile.py    `provisioner dump`'s room files (the one writer of room files)
 scaffold.py    `provisioner init`: the files a new repository starts from
 """
 

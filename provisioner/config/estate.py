@@ -13,12 +13,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from provisioner import rules
 from provisioner.config.crossfile import Room, User, cross_file_problems
+from provisioner.config.entries import RawEntry, entry_problems, resolved
 from provisioner.config.validation import Finding, SchemaCheck, unshadowed
 from provisioner.config.yamlio import Document
 from provisioner.config.yamlpath import PathKey
 from provisioner.errors import Problem
-from provisioner.model import Location, RoomSpec, UserSpec, room_spec, user_spec
+from provisioner.model import (
+    Entries,
+    Location,
+    RoomSpec,
+    UserSpec,
+    room_spec,
+    user_spec,
+)
 
 ALL = "*"
 """Marks a whole section as broken (its container failed the schema)."""
@@ -37,6 +46,7 @@ class Collection:
         default_factory=lambda: defaultdict(list)
     )
     problems: list[Problem] = field(default_factory=list)
+    entries: list[RawEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class Built:
     users: dict[str, UserSpec]
     external_users: frozenset[str]
     problems: list[Problem]
+    entries: Entries = field(default_factory=Entries)
 
 
 def build(docs: Iterable[Document], check: SchemaCheck) -> Built:
@@ -57,12 +68,14 @@ def build(docs: Iterable[Document], check: SchemaCheck) -> Built:
     across = cross_file_problems(
         found.rooms, found.definitions, found.users, found.external
     )
+    across += entry_problems(found.entries, found.definitions)
     problems = found.problems + unshadowed(found.problems, across)
     return Built(
         rooms=_room_specs(found),
         users=_user_specs(found),
         external_users=frozenset(found.external),
         problems=problems,
+        entries=resolved(found.entries),
     )
 
 
@@ -74,8 +87,10 @@ def _collect(doc: Document, check: SchemaCheck, found: Collection) -> None:
     found.problems.extend(unshadowed(doc.problems, [f.problem for f in findings]))
     if not isinstance(doc.value, dict):
         return
-    _collect_rooms(doc, _broken(findings), found)
-    _collect_users(doc, _broken(findings), found)
+    broken = _broken(findings)
+    _collect_rooms(doc, broken, found)
+    _collect_users(doc, broken, found)
+    _collect_entries(doc, broken, found)
 
 
 def _broken(findings: list[Finding]) -> dict[str, set[str]]:
@@ -126,6 +141,21 @@ def _collect_users(
         for index, user_id in enumerate(external):
             if str(index) not in broken["external_users"]:
                 found.external[user_id].append((doc, index))
+
+
+def _collect_entries(
+    doc: Document, broken: dict[str, set[str]], found: Collection
+) -> None:
+    """Entries the schema accepted (each a mapping of its required keys)."""
+    for section in rules.ENTRY_SECTIONS:
+        listed = doc.value.get(section.name)
+        if not isinstance(listed, list) or ALL in broken[section.name]:
+            continue
+        found.entries.extend(
+            RawEntry(section.name, doc, index, values)
+            for index, values in enumerate(listed)
+            if str(index) not in broken[section.name]
+        )
 
 
 def _location(doc: Document, path: PathKey) -> Location:

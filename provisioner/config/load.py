@@ -10,11 +10,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from provisioner import rules
+from provisioner import environment, rules
 from provisioner.config import estate, files, schema, yamlio
 from provisioner.config.validation import SchemaCheck
 from provisioner.errors import ConfigError, Problem, ProvisionerError
 from provisioner.model import Estate, Settings
+from provisioner.state.location import is_postgres, location_fault
 
 SETTINGS_FILE = "provisioner.yaml"
 
@@ -77,8 +78,12 @@ def _path_fault(root: Path, key: str, value: object) -> str | None:
         return None
     if "\0" in value:
         return "a path cannot contain a NUL character"
-    if key != "state" or "://" in value:
+    if key != "state":
         return None
+    if is_postgres(value):
+        return location_fault(value)
+    if "://" in value:
+        return None  # not a path: the backend names what it does not support
     if Path(value).name in ("", ".", ".."):
         return "must name a file, e.g. rooms.state.json"
     culprit = files.not_a_folder(root / Path(value).expanduser())
@@ -119,13 +124,16 @@ def _settings(root: Path, given: Mapping[str, Any], file: Path | None) -> Settin
     return Settings(
         root=root,
         rooms_dir=root / str(top["rooms"]),
-        state=str(top["state"]),
+        state=environment.state_location() or str(top["state"]),
         api_environment=str(api["environment"]),
         api_region=str(api["region"]),
         api_url=api["url"],
+        api_retry_budget_seconds=int(api["retry_budget_seconds"]),
         on_replace=str(top["on_replace"]),
         max_delete_percent=int(top["max_delete_percent"]),
         prune_users=bool(top["prune_users"]),
+        state_history_keep=int(top["state_history_keep"]),
+        lock_lease_seconds=int(top["lock_lease_seconds"]),
         file=file,
     )
 
@@ -146,6 +154,7 @@ def load_estate(settings: Settings, only: Sequence[Path] = ()) -> Estate:
         rooms=built.rooms,
         users=built.users,
         external_users=built.external_users,
+        entries=built.entries,
         problems=tuple(sorted(problems)),
         files=tuple(paths),
     )

@@ -26,14 +26,17 @@ SETTINGS_TEXT: Final = """\
 # yaml-language-server: $schema=schemas/provisioner.schema.json
 # Every key is optional; the values below are the defaults.
 rooms: rooms/                 # folder of room definitions (*.yaml, *.yml, recursive)
-state: rooms.state.json       # or postgresql://... for the shared backend
+state: rooms.state.json       # or postgresql://user@host/db?workspace=NAME (shared)
 api:
   environment: sandbox        # sandbox | production
   region: eu                  # eu | in | us | me (sandbox: eu only)
   # url: http://127.0.0.1:8080   # explicit base URL (e.g. the local emulator)
+  retry_budget_seconds: 900     # the most one API call waits out 429s and retries
 on_replace: disable           # the old room of a replacement: disable | delete
 max_delete_percent: 25        # refuse plans deleting more (unless --allow-deletes)
 prune_users: false            # delete users removed from the files
+state_history_keep: 100       # versions the shared (postgresql://) backend keeps
+lock_lease_seconds: 60        # a dead holder of the shared lock loses it after this
 """
 
 EXAMPLE_NAME: Final = "example.yaml"

@@ -31,6 +31,7 @@ EMPTY_OR_OBJECT = ["object", "null"]
 _PATTERN_TITLES = {
     rules.USER_ID_PATTERN: "user id",
     rules.ROOM_NAME_PATTERN: "room name",
+    rules.ROOM_ID_PATTERN: "room id",
 }
 
 
@@ -178,6 +179,23 @@ def _file_sections() -> Schema:
             rules.ROOM_NAME_PATTERN,
             "Rooms keyed by name: the stable identity of a room in state.",
         ),
+        **{
+            section.name: {
+                "type": "array",
+                "description": section.description,
+                "items": _ref(f"{section.name}_entry"),
+            }
+            for section in rules.ENTRY_SECTIONS
+        },
+    }
+
+
+def _entries() -> Schema:
+    return {
+        f"{section.name}_entry": _closed_object(
+            section.fields, f"One {section.name}: entry."
+        )
+        for section in rules.ENTRY_SECTIONS
     }
 
 
@@ -188,7 +206,8 @@ def rooms_schema() -> Schema:
         "$schema": DIALECT,
         "title": "provisioner room file",
         "description": "Kaleyra Video rooms as code: rooms keyed by name, "
-        "optional file defaults, managed users and external users.",
+        "optional file defaults, managed users and external users, and the "
+        "moved, import and removed entries that change the state.",
         "type": EMPTY_OR_OBJECT,
         "additionalProperties": False,
         "properties": _file_sections(),
@@ -202,6 +221,7 @@ def rooms_schema() -> Schema:
             ),
             "tools": _tools(),
             "user": _closed_object(rules.USER_FIELDS, "A user managed here."),
+            **_entries(),
         },
     }
 

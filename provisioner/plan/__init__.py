@@ -5,6 +5,9 @@ changes.py    the Plan as data: ordered changes, counts, what they cost people
 diff.py       desired rooms + state -> room changes (create, replace, delete, no-op)
 users.py      desired users + state -> user changes
 compare.py    which leaves of two requests differ, as dotted paths
+entries.py    the moved, import and removed entries against the state
+importing.py  an existing room as room/info shows it, compared with the files
+drift.py      what refresh found changed outside the tool, as a report
 safety.py     the rules a plan must pass before anyone may apply it
 build.py      settings + estate + state + request -> the one plan plan/apply share
 savedplan.py  the saved-plan format, its fingerprint and the staleness check

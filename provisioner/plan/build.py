@@ -14,6 +14,7 @@ from typing import Any
 from provisioner.model import Estate, Settings
 from provisioner.plan.changes import Action, Plan, PlanOptions
 from provisioner.plan.diff import diff, sandbox_warnings
+from provisioner.plan.importing import ReadBack
 from provisioner.plan.request import NO_REQUEST, Request
 from provisioner.plan.safety import Policy
 from provisioner.plan.savedplan import inputs_fingerprint
@@ -29,11 +30,13 @@ def build_plan(
     drift: Mapping[str, str] | None = None,
     warnings: Collection[str] = (),
     users_gone: Collection[str] = (),
+    read_back: Mapping[str, ReadBack] | None = None,
 ) -> Plan:
     """The plan for `estate` against `state`; safety is checked separately.
 
     `users_gone` are managed users refresh found missing on the API: they are
-    planned as creates, as if the state had never recorded them.
+    planned as creates, as if the state had never recorded them. `read_back`:
+    the rooms of `import:` entries as read (None: apply verifies them).
     """
     plan = diff(
         estate.rooms,
@@ -44,6 +47,8 @@ def build_plan(
         drift=drift,
         prune_users=settings.prune_users,
         on_replace=settings.on_replace,
+        entries=estate.entries,
+        read_back=read_back,
     )
     if settings.api_environment == "sandbox":
         kept = {c.name for c in plan.rooms if c.action is not Action.DELETE}
@@ -53,10 +58,18 @@ def build_plan(
     return dataclasses.replace(
         plan,
         warnings=(*plan.warnings, *warnings),
-        inputs=inputs_fingerprint(
-            estate.rooms, estate.users, relevant(settings), _desired_prints(plan)
-        ),
+        inputs=_inputs(settings, estate, plan),
         options=PlanOptions(**{**vars(request.request()), **_planned(plan.options)}),
+    )
+
+
+def _inputs(settings: Settings, estate: Estate, plan: Plan) -> str:
+    return inputs_fingerprint(
+        estate.rooms,
+        estate.users,
+        relevant(settings),
+        _desired_prints(plan),
+        estate.entries,
     )
 
 

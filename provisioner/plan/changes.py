@@ -10,13 +10,17 @@ then left alone, each group by user id.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from provisioner import rules
 from provisioner.plan.request import Request
+
+CHECKSUM_DIGITS: Final = 16
 
 
 class Action(StrEnum):
@@ -25,6 +29,10 @@ class Action(StrEnum):
     DELETE = "delete"
     UPDATE = "update"
     NOOP = "no-op"
+    # The entries of room files: state only, no API write.
+    MOVE = "moved"
+    IMPORT = "import"
+    FORGET = "forget"
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,13 @@ class RoomChange:
     whose current link stops working (every participant of a replaced room).
     A delete with `forget_only` drops the room from state without an API call
     (the room is already gone: drift found by refresh).
+
+    The entries of room files: a change whose room is renamed by `moved:` has
+    `moved_from` (MOVE alone, or before its replace or re-create); `imported`
+    marks an IMPORT, or a replace of a room `import:` adopts first (`room_id`
+    is then the imported room). `unchecked` lists what room/info cannot show;
+    `offline` an import planned without reading the room (apply verifies it).
+    FORGET drops a `removed:` room from the state and leaves it on the API.
     """
 
     action: Action
@@ -61,6 +76,10 @@ class RoomChange:
     reasons: tuple[str, ...] = ()
     links_lost: tuple[str, ...] = ()
     forget_only: bool = False
+    moved_from: str | None = None
+    imported: bool = False
+    unchecked: tuple[str, ...] = ()
+    offline: bool = False
 
     @property
     def destructive(self) -> bool:
@@ -123,6 +142,9 @@ class Summary:
     users_delete: int
     users_forget: int
     users_unchanged: int
+    moved: int = 0
+    imported: int = 0
+    removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,6 +168,8 @@ class Plan:
     pending: tuple[str, ...] = ()
     options: PlanOptions = field(default_factory=lambda: PlanOptions())
     """What the plan was asked for; a saved plan keeps it."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """Worth knowing, changing nothing: entries with no effect left, hints."""
 
     def room_changes(self) -> tuple[RoomChange, ...]:
         """Room changes that do something (no-ops left out)."""
@@ -164,6 +188,15 @@ class Plan:
             or self.retiring
             or self.pending
         )
+
+    @property
+    def checksum(self) -> str:
+        """16 hex digits naming exactly what apply would do (not how it was shown).
+
+        A reviewer's plan and the plan made at merge have the same checksum
+        exactly when they make the same changes: `apply --expect-checksum`.
+        """
+        return changes_checksum(self)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.rooms if c.action is action)
@@ -186,7 +219,30 @@ class Plan:
             users_delete=users[Action.DELETE, False],
             users_forget=users[Action.DELETE, True],
             users_unchanged=users[Action.NOOP, False],
+            moved=rooms[Action.MOVE, False],
+            imported=rooms[Action.IMPORT, False],
+            removed=rooms[Action.FORGET, False],
         )
+
+
+def changes_checksum(plan: Plan) -> str:
+    """The checksum of the plan's changes; warnings and no-ops do not count."""
+    document = {
+        "on_replace": plan.on_replace,
+        "rooms": [
+            [c.action, c.name, c.room_id, c.fingerprint, c.forget_only]
+            for c in plan.room_changes()
+        ],
+        "users": [
+            [c.action, c.user_id, [[f.path, f.after] for f in c.fields], c.forget_only]
+            for c in plan.user_changes()
+        ],
+        "flags": [[f.name, f.prevent_destroy] for f in plan.flags],
+        "retiring": [[r.room_id, r.action] for r in plan.retiring],
+        "pending": list(plan.pending),
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:CHECKSUM_DIGITS]
 
 
 def _tally(keys: Any) -> dict[tuple[Action, bool], int]:

@@ -16,7 +16,7 @@ from typing import Final
 
 from provisioner import rules
 from provisioner.errors import ProvisionerError
-from provisioner.model import RoomSpec, UserSpec, participant_ids
+from provisioner.model import Entries, RoomSpec, UserSpec, participant_ids
 from provisioner.plan.changes import (
     Action,
     FlagChange,
@@ -26,6 +26,8 @@ from provisioner.plan.changes import (
     RoomChange,
 )
 from provisioner.plan.compare import field_changes
+from provisioner.plan.entries import Resolved, rename_hints, resolve
+from provisioner.plan.importing import ReadBack
 from provisioner.plan.users import user_changes
 from provisioner.state.document import RoomRecord, State
 
@@ -42,7 +44,10 @@ _ROOM_ORDER: Final = {
     Action.DELETE: 0,
     Action.REPLACE: 1,
     Action.CREATE: 2,
-    Action.NOOP: 3,
+    Action.FORGET: 3,
+    Action.MOVE: 4,
+    Action.IMPORT: 5,
+    Action.NOOP: 6,
 }
 
 
@@ -80,35 +85,36 @@ def diff(
     drift: Mapping[str, str] | None = None,
     prune_users: bool = False,
     on_replace: str = rules.DEFAULT_ON_REPLACE,
+    entries: Entries | None = None,
+    read_back: Mapping[str, ReadBack] | None = None,
 ) -> Plan:
     """The plan that brings the state to the desired rooms and users.
 
     `targets` (fnmatch globs) narrow the plan to matching rooms; a `replace`d
     name is always in scope. `drift` maps a room name to why refresh found it
     gone on the API (deleted, disabled, closed): it is planned as a create.
+    `entries` (moved, import, removed) are planned as their own changes, the
+    imports compared as `read_back` shows them (None: unread).
     """
-    _check_replace_names(replace, desired_rooms, state)
-    inputs = _Inputs(desired_rooms, state, frozenset(replace), drift or {})
+    resolved = resolve(entries or Entries(), state, desired_rooms, read_back)
+    view = resolved.state
+    _check_replace_names(replace, desired_rooms, view)
+    found = resolved.drift(drift or {})
+    inputs = _Inputs(desired_rooms, view, frozenset(replace), found)
     wanted = _Scope(tuple(targets), inputs.replace)
-    names = wanted.select(set(desired_rooms) | set(state.rooms))
-    rooms = sorted(
-        (_room_change(name, inputs) for name in names),
-        key=lambda c: (_ROOM_ORDER[c.action], c.name),
-    )
+    names = wanted.select(set(desired_rooms) | set(view.rooms))
+    rooms = _room_changes(inputs, resolved, names)
     pending = sorted(wanted.select(set(state.pending)))
+    needed = _needed_users(desired_rooms, names) if targets else None
     return Plan(
         rooms=tuple(rooms),
-        users=user_changes(
-            desired_users,
-            state,
-            needed=_needed_users(desired_rooms, names) if targets else None,
-            prune=prune_users,
-        ),
-        flags=_flag_changes(state, rooms),
+        users=user_changes(desired_users, state, needed=needed, prune=prune_users),
+        flags=_flag_changes(view, rooms),
         lineage=state.lineage,
         serial=state.serial,
         on_replace=on_replace,
-        warnings=_warnings(wanted, desired_rooms, state, pending),
+        warnings=_warnings(wanted, desired_rooms, view, pending),
+        notes=(*resolved.notes, *rename_hints(rooms, state)),
         retiring=_retiring(state, wanted),
         pending=tuple(pending),
         options=PlanOptions(
@@ -116,6 +122,16 @@ def diff(
             replace=tuple(sorted(inputs.replace)),
             prune_users=prune_users,
         ),
+    )
+
+
+def _room_changes(
+    inputs: _Inputs, resolved: Resolved, names: set[str]
+) -> list[RoomChange]:
+    """Each name's change, as the entries make it, in plan order."""
+    return sorted(
+        (resolved.mark(_room_change(name, inputs)) for name in names),
+        key=lambda c: (_ROOM_ORDER[c.action], c.name),
     )
 
 

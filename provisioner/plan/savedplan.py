@@ -6,7 +6,10 @@
      "rooms": [{"action": "replace", "name": ..., "room_id": ..., "request":
                 {...}, "fingerprint": ..., "fields": [...], ...}],
      "users": [...], "flags": [...], "retiring": [...], "pending": [...],
-     "warnings": [...]}
+     "warnings": [...], "notes": [...]}
+
+Room actions include the entries' `moved`, `import` and `forget`; a room
+change carries `moved_from`, `imported`, `unchecked` and `offline` for them.
 
 A plan file holds requests, ids and user names, never a join URL (a plan has
 no field for one). `check_fresh` refuses a plan made against another state.
@@ -17,11 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, astuple
 from typing import Any, Final
 
 from provisioner.errors import StalePlanError
-from provisioner.model import RoomSpec, UserSpec
+from provisioner.model import Entries, RoomSpec, UserSpec
 from provisioner.plan.changes import (
     Action,
     FieldChange,
@@ -43,13 +46,14 @@ def inputs_fingerprint(
     users: Mapping[str, UserSpec],
     settings: Mapping[str, Any],
     known: Mapping[str, str] | None = None,
+    entries: Entries | None = None,
 ) -> str:
     """A digest of everything a plan was computed from, besides the state.
 
     `known` holds room fingerprints already computed (by the diff), by name.
     """
     known = known or {}
-    document = {
+    document: dict[str, Any] = {
         "rooms": {
             name: [known.get(name) or spec.fingerprint, spec.prevent_destroy]
             for name, spec in sorted(rooms.items())
@@ -57,6 +61,13 @@ def inputs_fingerprint(
         "users": {uid: spec.as_dict() for uid, spec in sorted(users.items())},
         "settings": dict(settings),
     }
+    if entries and entries != Entries():
+        # Left out when there are none, so older plans keep their digest;
+        # locations left out (the last item of each entry): moving one changes
+        # nothing.
+        document["entries"] = [
+            [list(entry)[:-1] for entry in group] for group in astuple(entries)
+        ]
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
@@ -77,6 +88,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "retiring": [asdict(retire) for retire in plan.retiring],
         "pending": list(plan.pending),
         "warnings": list(plan.warnings),
+        "notes": list(plan.notes),
     }
 
 
@@ -101,6 +113,7 @@ def plan_from_dict(data: Any) -> Plan:
         retiring=tuple(RetireChange(**item) for item in data["retiring"]),
         pending=tuple(str(name) for name in data["pending"]),
         options=_options(data["options"]),
+        notes=tuple(str(n) for n in data.get("notes", ())),
     )
 
 
@@ -117,6 +130,8 @@ def _room(item: Mapping[str, Any]) -> RoomChange:
             "fields": _fields(values["fields"]),
             "reasons": tuple(values["reasons"]),
             "links_lost": tuple(values["links_lost"]),
+            # Written by every plan since the moved/import/removed entries.
+            "unchecked": tuple(values.get("unchecked", ())),
         }
     )
 

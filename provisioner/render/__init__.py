@@ -1,4 +1,7 @@
-"""PURE renderers of a Plan: text (a terminal), json (machines), markdown (a PR).
+"""PURE renderers of a Plan: text (a terminal), json (machines), markdown (a PR),
+gitlab (the Terraform report GitLab's merge-request widget reads).
+
+`drift.py` renders a drift report the same three ways (markdown: an issue).
 
 A Plan has no field that could hold a join URL, so no renderer can print one.
 """
@@ -10,10 +13,11 @@ from typing import Final
 
 from provisioner.plan import Plan
 from provisioner.render.data import render_json
+from provisioner.render.gitlab import render_gitlab
 from provisioner.render.markdown import render_markdown
 from provisioner.render.text import render_text
 
-FORMATS: Final = ("text", "json", "markdown")
+FORMATS: Final = ("text", "json", "markdown", "gitlab")
 
 
 def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
@@ -22,5 +26,6 @@ def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
         "text": lambda p: render_text(p, color=color),
         "json": render_json,
         "markdown": render_markdown,
+        "gitlab": render_gitlab,
     }
     return renderers[fmt](plan)

@@ -4,12 +4,14 @@
      "state": {"lineage": ..., "serial": 7},
      "changes": [{"action", "name", "room_id", "fields": [{"path", "before",
                   "after"}], "reasons", "links_lost", "prevent_destroy",
-                  "forget_only"}],
+                  "forget_only", "moved_from", "imported", "unchecked",
+                  "offline"}],
      "users": [{"action", "user_id", "fields", "forget_only"}],
      "state_only": [{"name", "prevent_destroy"}],
      "retiring": [{"room_id", "name", "action"}],
      "pending": ["name", ...],
-     "summary": {...}, "has_changes": true, "warnings": [...]}
+     "summary": {...}, "has_changes": true, "checksum": "3f2a…", "warnings": [...],
+     "notes": [...]}
 
 Built from a Plan field by field: a new Plan field shows up here only when it
 is added on purpose, so nothing reaches the output by accident.
@@ -50,7 +52,9 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "pending": list(plan.pending),
         "summary": {**summary, "users": users},
         "has_changes": plan.has_changes,
+        "checksum": plan.checksum,
         "warnings": list(plan.warnings),
+        "notes": list(plan.notes),
     }
 
 
@@ -73,6 +77,10 @@ def _room(change: RoomChange) -> dict[str, Any]:
         "links_lost": list(change.links_lost),
         "prevent_destroy": change.prevent_destroy,
         "forget_only": change.forget_only,
+        "moved_from": change.moved_from,
+        "imported": change.imported,
+        "unchecked": list(change.unchecked),
+        "offline": change.offline,
     }
 
 

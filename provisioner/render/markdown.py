@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from provisioner.plan import Action, Plan, RoomChange, UserChange
+from provisioner.plan import Action, Plan, RoomChange, Summary, UserChange
 from provisioner.render.text import closing_line, extra_lines, printable, shown
 
 LIMIT: Final = 60_000
@@ -28,6 +28,9 @@ _SYMBOL: Final = {
     Action.REPLACE: "🔁",
     Action.DELETE: "🗑️",
     Action.UPDATE: "✏️",
+    Action.MOVE: "➡️",
+    Action.IMPORT: "📥",
+    Action.FORGET: "✂️",
 }
 
 
@@ -47,6 +50,10 @@ def md(text: str) -> str:
 def code(value: Any) -> str:
     """A value as escaped inline code (JSON, control characters escaped)."""
     return f"<code>{md(shown(value))}</code>"
+
+
+CHECKSUM_MARKER: Final = "provisioner-plan-checksum:"
+"""Precedes the checksum in a hidden HTML comment of the markdown plan."""
 
 
 def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
@@ -105,11 +112,43 @@ def _head(plan: Plan) -> str:
         f"| 🗑️ delete | {s.delete} | {s.users_delete} |",
         f"| forget (left alone on the API) | {s.forget} | {s.users_forget} |",
         f"| unchanged | {s.unchanged} | {s.users_unchanged} |",
+        *_entry_rows(summary),
         "",
         *[f"{line}\n" for line in extra_lines(summary) if line.startswith("Also")],
+        *_checksum(plan),
         "",
     ]
-    return "\n".join(lines) + _links(plan) + _warnings(plan)
+    return "\n".join(lines) + _links(plan) + _warnings(plan) + _notes(plan)
+
+
+def _entry_rows(s: Summary) -> list[str]:
+    """The rows of the room files' entries, when a plan has any."""
+    rows = [
+        (s.moved, f"{_SYMBOL[Action.MOVE]} moved (same room, same links)"),
+        (s.imported, f"{_SYMBOL[Action.IMPORT]} import (no API write)"),
+        (s.removed, f"{_SYMBOL[Action.FORGET]} forget (removed: left on the API)"),
+    ]
+    return [f"| {label} | {n} | |" for n, label in rows if n]
+
+
+def _notes(plan: Plan) -> str:
+    if not plan.notes:
+        return ""
+    items = [f"- {md(note)}" for note in plan.notes]
+    return (
+        _bounded(["### Notes", ""], items, WARNINGS_BUDGET, "- … and {n} more") + "\n"
+    )
+
+
+def _checksum(plan: Plan) -> list[str]:
+    """Shown for reviewers, and hidden in a marker for the apply that follows."""
+    if not plan.has_changes:
+        return []
+    return [
+        f"Checksum `{plan.checksum}`: the apply after merge refuses any other plan.",
+        f"<!-- {CHECKSUM_MARKER} {plan.checksum} -->",
+        "",
+    ]
 
 
 def _links(plan: Plan) -> str:
@@ -199,6 +238,9 @@ def _room_section(change: RoomChange, on_replace: str) -> str:
         lines.append(f"- ⚠️ links of {people} stop working")
     elif change.links_lost:
         lines.append(f"- the old links of {people} already stopped working")
+    if change.unchecked:
+        unread = md(", ".join(change.unchecked))
+        lines.append(f"- not checked (room/info does not show it): {unread}")
     lines.extend(_field_table(change))
     return "\n".join(lines) + "\n\n</details>\n\n"
 

@@ -21,8 +21,19 @@ _SYMBOL: Final = {
     Action.REPLACE: "-/+",
     Action.DELETE: "-",
     Action.UPDATE: "~",
+    Action.MOVE: "~>",
+    Action.IMPORT: "<=",
+    Action.FORGET: ".",
 }
-_COLOR: Final = {"+": "32", "-/+": "35", "-": "31", "~": "33", "!": "1;31", "?": "33"}
+_COLOR: Final = {
+    **{"+": "32", "-/+": "35", "-": "31", "~": "33", "!": "1;31", "?": "33"},
+    **{"~>": "36", "<=": "36", ".": "33"},
+}
+_ENTRY_NOTES: Final = {
+    Action.MOVE: " ({change.room_id}; moved from {change.moved_from}, no API call)",
+    Action.IMPORT: " ({change.room_id}; adopted into the state, no API write)",
+    Action.FORGET: " ({change.room_id}; forget: the room stays on the API)",
+}
 _UNSAFE_CATEGORIES: Final = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
@@ -66,6 +77,13 @@ def extra_lines(summary: Summary) -> list[str]:
             "prevent_destroy flags to record",
         ),
         (s.retire, "old room to retire", "old rooms to retire"),
+        (s.moved, "room to move (same links)", "rooms to move (same links)"),
+        (s.imported, "room to import", "rooms to import"),
+        (
+            s.removed,
+            "room to forget (left on the API)",
+            "rooms to forget (left on the API)",
+        ),
         (
             s.pending,
             "interrupted create to reconcile",
@@ -82,6 +100,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     """The whole plan as terminal text ending in the closing line."""
     paint = _Paint(color)
     lines = [paint("!", f"Warning: {w}") for w in plan.warnings]
+    lines += [f"Note: {note}" for note in plan.notes]
     if lines:
         lines.append("")
     for change in plan.room_changes():
@@ -91,9 +110,16 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.has_changes:
         lines.append("")
     summary = plan.summary()
+    if plan.has_changes:
+        lines.append(checksum_line(plan))
     lines.extend(extra_lines(summary))
     lines.append(closing_line(summary, plan.has_changes))
     return "\n".join(lines) + "\n"
+
+
+def checksum_line(plan: Plan) -> str:
+    """What `apply --expect-checksum` compares with the plan made at merge."""
+    return f"Checksum: {plan.checksum}"
 
 
 class _Paint:
@@ -122,9 +148,14 @@ def _room(change: RoomChange, on_replace: str, paint: _Paint) -> Iterator[str]:
         yield f"      participants: {', '.join(people)}"
     if change.links_lost:
         yield paint("!", f"      ! {_links_phrase(change)}")
+    if change.unchecked:
+        unread = ", ".join(change.unchecked)
+        yield f"      not checked (room/info does not show it): {unread}"
 
 
 def _room_note(change: RoomChange, on_replace: str) -> str:
+    if change.action in _ENTRY_NOTES:
+        return _ENTRY_NOTES[change.action].format(change=change)
     if change.action is Action.REPLACE:
         return f" ({change.room_id}; the old room will be {on_replace}d)"
     if change.action is Action.DELETE and change.forget_only:

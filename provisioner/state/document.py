@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from provisioner.errors import StateError
+
+# Re-exported: the backends and their callers import it from here.
+from provisioner.state.backend import StateBackend as StateBackend
 
 STATE_VERSION: Final = 1
 
@@ -265,27 +267,3 @@ _HANDLERS: Final[dict[str, Callable[[State, Op], object]]] = {
     "user_put": _user_put,
     "user_drop": lambda s, op: s.users.pop(op["user_id"], None),
 }
-
-
-class StateBackend(Protocol):
-    """Where the state lives. The local file backend is the default."""
-
-    @property
-    def location(self) -> str:
-        """A human-readable name for messages (a path or a redacted DSN)."""
-
-    def read(self) -> State:
-        """The current state (empty, lineage None, when none exists yet)."""
-
-    def commit(self, state: State, ops: list[Op]) -> None:
-        """Apply `ops` to `state` and persist them durably as one unit.
-
-        Cost must not grow with the size of the state (a journal append)."""
-
-    def compact(self, state: State) -> None:
-        """Rewrite the whole document from `state` and empty the journal.
-
-        The serial is unchanged: the content is what the journal already said."""
-
-    def lock(self, command: str, timeout: float) -> AbstractContextManager[None]:
-        """Hold the exclusive state lock; StateLockedError names a live holder."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.errors import StateError
+from provisioner.state.backend import Version
 from provisioner.state.document import STATE_VERSION, Op, State
 from provisioner.state.files import (
     FILE_MODE,
@@ -72,7 +73,7 @@ class LocalBackend:
     def location(self) -> str:
         return str(self.path)
 
-    def read(self) -> State:
+    def read(self, links: bool = True) -> State:
         """The document with its journal replayed; empty when there is none."""
         self._close_journal()
         state, self._disk = self._load()
@@ -107,6 +108,15 @@ class LocalBackend:
         if state.lineage is None and signature(self.path) is None:
             return  # nothing was ever written: keep it that way
         self._expect(state)
+        self._write_document(state)
+
+    def restore(self, state: State) -> None:
+        """Write `state` as the whole document (`state migrate`), after a read."""
+        if self._failed is not None or self._disk is None:
+            raise StateError(f"{self.path}: internal error: restore without a read")
+        self._write_document(state)
+
+    def _write_document(self, state: State) -> None:
         self._check_unmoved()
         text = json.dumps(document(state), indent=2, sort_keys=True) + "\n"
         if signature(self.path) is not None:
@@ -137,6 +147,22 @@ class LocalBackend:
     def force_unlock(self, lock_id: str) -> LockOwner:
         """Forget the holder named by `lock_id` (one on another host)."""
         return FileLock(self.lock_path).force_unlock(lock_id)
+
+    def lock_holder(self) -> LockOwner | None:
+        return FileLock(self.lock_path).holder()
+
+    def history(self) -> list[Version]:
+        raise StateError(self._no_history())
+
+    def read_version(self, serial: int) -> State:
+        raise StateError(self._no_history())
+
+    def _no_history(self) -> str:
+        return (
+            f"{self.path}: a local state keeps no history, only the version "
+            f"before the last write ({self.backup_path}); a postgresql:// state "
+            "keeps every version"
+        )
 
     def close(self) -> None:
         """Close the journal (commits reopen it)."""

@@ -138,6 +138,22 @@ class FileLock:
         finally:
             os.close(fd)
 
+    def holder(self) -> LockOwner | None:
+        """The live holder, or one on another host that cannot be judged."""
+        if not self.path.exists():
+            return None
+        fd = self._open()
+        try:
+            owner = _read(fd)
+            if owner is None or not owner.is_local():
+                return owner
+            if not _try_flock(fd):
+                return owner
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None  # what is written is an interrupted run's, not a holder
+        finally:
+            os.close(fd)
+
     def _clear_matching(self, fd: int, lock_id: str) -> LockOwner:
         owner = _read(fd)
         if owner is None:
