@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from e2ekit import Project, text_of
 
-from provisioner.config.dumpfile import ApiRoom, Taken, plan_dump, slug
+from provisioner.config.dumpfile import ApiRoom, Taken, plan_dump, scalar, slug
 
 SEED = """
 import sys, httpx
@@ -147,6 +147,8 @@ def test_a_name_is_never_one_a_file_or_the_state_already_has(tmp_path: Path) -> 
         ("Weekly stand-up", "weekly-stand-up"),
         ("Über Clinic #3", "uber-clinic-3"),
         ("yes", "yes-room"),
+        ("Y", "y-room"),  # a boolean to YAML 1.1, text to 1.2
+        ("1e3", "1e3-room"),  # text to YAML 1.1, a number to 1.2
         ("2024", "2024-room"),
         ("!!!", "room"),
         ("x" * 80, "x" * 58),
@@ -154,3 +156,24 @@ def test_a_name_is_never_one_a_file_or_the_state_already_has(tmp_path: Path) -> 
 )
 def test_names_come_from_descriptions(description: str, name: str) -> None:
     assert slug(description) == name
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("alice", "alice"),
+        ("dr.rossi", "dr.rossi"),
+        ("yes", '"yes"'),
+        ("n", '"n"'),
+        ("1e3", '"1e3"'),
+        ("0o17", '"0o17"'),
+        ("08", '"08"'),
+        ("2024-05-01", '"2024-05-01"'),
+        (True, "true"),
+        (600, "600"),
+    ],
+)
+def test_values_are_plain_only_when_every_yaml_version_reads_them_back(
+    value: object, written: str
+) -> None:
+    assert scalar(value) == written

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from provisioner import rules
+from provisioner.config.yamlmeaning import reads_as_text
 from provisioner.errors import ProvisionerError
 
 UNREADABLE: Final = "# not readable from the API: check"
@@ -119,12 +118,13 @@ def _not_adoptable(room: ApiRoom, described: Counter[str], taken: Taken) -> str 
 def slug(text: str) -> str:
     """A room name from free text: lowercase letters, digits and dashes.
 
-    A name YAML would read as something else (yes, null, 123) gets `-room`.
+    A name YAML 1.1 or 1.2 would read as something else (yes, y, null, 123,
+    1e3) gets `-room`.
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
     name = re.sub(r"[^a-z0-9]+", "-", ascii_text.decode().lower()).strip("-")
     name = name[: NAME_MAX - len("-room")].rstrip("-") or "room"
-    return name if yaml.safe_load(name) == name else f"{name}-room"
+    return name if reads_as_text(name) else f"{name}-room"
 
 
 def unique_name(description: str, taken: Collection[str], out: Path) -> str:
@@ -146,9 +146,9 @@ def scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value)
-    # Plain only when YAML 1.1 reads it back as this very text (not a number,
-    # a boolean, a date...).
-    if _PLAIN.fullmatch(text) and yaml.safe_load(text) == text:
+    # Plain only when YAML 1.1 and 1.2 both read it back as this very text
+    # (not a number, a boolean, a date...): else validate refuses the file.
+    if _PLAIN.fullmatch(text) and reads_as_text(text):
         return text
     quoted = json.dumps(text, ensure_ascii=False)
     return _ESCAPED.sub(lambda m: f"\\u{ord(m[0]):04x}", quoted)

@@ -22,6 +22,9 @@ import math
 import re
 from typing import Any, Final
 
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
 _TAG: Final = "tag:yaml.org,2002:"
 AMBIGUOUS: Final = "tag:provisioner:ambiguous,"
 """Prefix marking a plain scalar's resolved (YAML 1.1) tag as read otherwise by 1.2."""
@@ -70,6 +73,18 @@ def marked(text: str, tag: str) -> str:
     if kind == "int" and _LEADING_ZERO.fullmatch(text):
         return AMBIGUOUS + tag  # octal in 1.1, decimal in 1.2
     return tag
+
+
+def reads_as_text(text: str) -> bool:
+    """Whether `text`, written plain, is this very text to YAML 1.1 and 1.2 alike.
+
+    For writers of YAML (dump): whatever fails this must be quoted.
+    """
+    tag: str = _RESOLVER_11.resolve(ScalarNode, text, (True, False))
+    return marked(text, tag) == _TAG + "str"
+
+
+_RESOLVER_11: Final[Any] = Resolver()  # PyYAML's, untyped
 
 
 def _bool_11(text: str) -> bool | None:
