@@ -136,11 +136,12 @@ def test_a_state_file_this_user_may_not_read_is_named(shared_folder: Path) -> No
 def test_a_state_folder_this_user_may_not_enter_is_named(shared_folder: Path) -> None:
     root = nobody_project(shared_folder, state="private/rooms.state.json")
     (root / "private").mkdir(mode=0o700)
-    line = one_error_line(run_as_nobody(root, "state", "list"))
-    assert line == (
-        "Error: private/rooms.state.json: cannot read: permission denied: "
-        "this user cannot enter the folder private"
-    )
+    for command in (("state", "list"), ("state", "lock-info")):
+        line = one_error_line(run_as_nobody(root, *command))
+        assert line.startswith("Error: private/rooms.state.json"), command
+        assert line.endswith(
+            ": permission denied: this user cannot enter the folder private"
+        ), command
 
 
 # --- the words, in process (root may do anything: access is simulated) -----

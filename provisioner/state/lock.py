@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from provisioner.errors import StateError, StateLockedError
 from provisioner.state.document import utc_now
-from provisioner.state.files import FILE_MODE, failure
+from provisioner.state.files import FILE_MODE, failure, signature
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class FileLock:
 
     def force_unlock(self, lock_id: str) -> LockOwner:
         """Clear the owner information if `lock_id` names it; returns that owner."""
-        if not self.path.exists():
+        if signature(self.path) is None:
             raise StateError(f"{self.path}: the state is not locked")
         fd = self._open()
         try:
@@ -140,7 +140,7 @@ class FileLock:
 
     def holder(self) -> LockOwner | None:
         """The live holder, or one on another host that cannot be judged."""
-        if not self.path.exists():
+        if signature(self.path) is None:
             return None
         fd = self._open()
         try:
