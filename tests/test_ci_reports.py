@@ -25,7 +25,7 @@ ROOM = "    participants: [{user_id: alice}, {user_id: bob}]\n"
 BROKEN = {
     "rooms/a.yaml": USERS + "rooms:\n  x:\n    recording: maybe\n"
     "    live: maybe\n" + ROOM,
-    "rooms/b.yaml": "rooms:\n  y:\n    live: 2\n" + ROOM,
+    "rooms/b.yaml": "rooms:\n  z:\n    live: 2\n" + ROOM,
 }
 
 
@@ -69,11 +69,11 @@ def test_validate_format_github_annotates_and_fills_the_summary(
         "::error file=rooms/a.yaml,line=7,col=11,title=provisioner validate::"
         "rooms.x.live: expected true or false, got 'maybe'",
         "::error file=rooms/b.yaml,line=3,col=11,title=provisioner validate::"
-        "rooms.y.live: expected true or false, got 2",
+        "rooms.z.live: expected true or false, got 2",
     ]
     text = summary.read_text()
     assert text.startswith("earlier step\n### ❌ provisioner validate: 3 problem(s)")
-    assert "| ❌ | rooms/b.yaml | 3 | 11 | rooms.y.live: expected true or false" in text
+    assert "| ❌ | rooms/b.yaml | 3 | 11 | rooms.z.live: expected true or false" in text
 
 
 def test_validate_format_github_when_valid(estate_dir: Path) -> None:
