@@ -186,6 +186,8 @@ class Settings:
     api_url: str | None = None
     on_replace: str = rules.DEFAULT_ON_REPLACE
     max_delete_percent: int = rules.DEFAULT_MAX_DELETE_PERCENT
+    max_replace_percent: int = rules.DEFAULT_MAX_REPLACE_PERCENT
+    max_drift_percent: int = rules.DEFAULT_MAX_DRIFT_PERCENT
     prune_users: bool = False
     file: Path | None = None
     """The settings file read, when there is one."""

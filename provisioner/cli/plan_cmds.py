@@ -1,8 +1,9 @@
 """CLI commands: plan.
 
 `plan` reads the files and the state (no lock: state writes are atomic),
-optionally refreshes from the API, shows the plan on stdout, checks it is
-safe, and saves it with --out. Exit codes follow Terraform: 0, 1 on any error,
+optionally refreshes from the API (and then looks for rooms its creates would
+duplicate), shows the plan on stdout, checks it is safe, and saves it with
+--out. Exit codes follow Terraform: 0, 1 on any error,
 and with --detailed-exitcode 2 when there are changes.
 """
 
@@ -30,8 +31,8 @@ from provisioner.config import (
 )
 from provisioner.errors import ProvisionerError
 from provisioner.plan import Plan, Request
-from provisioner.plan.build import build_plan, policy
-from provisioner.plan.safety import check_safety
+from provisioner.plan.build import build_plan, offline_reason, policy
+from provisioner.plan.safety import ListedRoom, judge, unrecorded_creates
 from provisioner.render import FORMATS, render
 from provisioner.render.markdown import render_refused
 from provisioner.state import open_backend
@@ -39,6 +40,7 @@ from provisioner.state.document import State
 
 EXIT_CHANGES = 2
 Refreshed = tuple[Mapping[str, str], frozenset[str], frozenset[str]]
+NOT_REFRESHED: Refreshed = ({}, frozenset(), frozenset())
 
 
 def use_color(stream: IO[Any], environ: Mapping[str, str]) -> bool:
@@ -58,6 +60,28 @@ def refresh_state(settings: Settings, state: State) -> Refreshed:
         async with client_for(settings, key) as client:
             result = await refresh(client, state)
         return result.drift, frozenset(result.running), frozenset(result.users_gone)
+
+    return asyncio.run(run())
+
+
+def find_on_api(settings: Settings, plan: Plan, state: State) -> list[ListedRoom]:
+    """Live rooms the state lacks that the plan's creates would duplicate.
+
+    One walk of the room list, and none when the plan creates nothing new.
+    `plan` reconciles no pending create: those are left out (apply adopts
+    their rooms first).
+    """
+    wanted = unrecorded_creates(plan)
+    if not wanted:
+        return []
+    from provisioner.apply.connect import client_for, require_key
+    from provisioner.apply.refresh import rooms_on_api
+
+    key = require_key("refresh (or pass --no-refresh)")
+
+    async def run() -> list[ListedRoom]:
+        async with client_for(settings, key) as client:
+            return list(await rooms_on_api(client, state, wanted))
 
     return asyncio.run(run())
 
@@ -167,11 +191,9 @@ def run_plan(path: Path, request: Request, *, fmt: str, out: Path | None) -> boo
             click.echo(str(problem), err=True)
         raise click.exceptions.Exit(1)
     state = open_backend(settings.state, settings.root).read()
-    refresh = request.refresh
-    if refresh is None:
-        refresh = environment.has_api_key()
-    nothing: Refreshed = ({}, frozenset(), frozenset())
-    drift, running, gone = refresh_state(settings, state) if refresh else nothing
+    offline = offline_reason(request, environment.has_api_key())
+    found = refresh_state(settings, state) if offline is None else NOT_REFRESHED
+    drift, running, gone = found
     plan = build_plan(
         settings,
         estate,
@@ -180,11 +202,16 @@ def run_plan(path: Path, request: Request, *, fmt: str, out: Path | None) -> boo
         drift=drift,
         warnings=_state_warnings(settings),
         users_gone=gone,
+        offline=offline,
     )
     color = fmt == "text" and use_color(sys.stdout, os.environ)
     try:
-        check_safety(plan, state, policy(settings, request, running))
-        if refresh:
+        on_api = find_on_api(settings, plan, state) if offline is None else []
+        rules = policy(settings, request, running, gone=drift.keys(), on_api=on_api)
+        verdict = judge(plan, state, rules)
+        plan = verdict.shown_on(plan)
+        verdict.enforce()
+        if offline is None:
             check_users(settings, plan, estate.external_users)
     except ProvisionerError as exc:
         show(plan, fmt, color, refused=str(exc))

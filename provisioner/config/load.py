@@ -117,6 +117,8 @@ def _settings(root: Path, given: Mapping[str, Any], file: Path | None) -> Settin
         api_url=api["url"],
         on_replace=str(top["on_replace"]),
         max_delete_percent=int(top["max_delete_percent"]),
+        max_replace_percent=int(top["max_replace_percent"]),
+        max_drift_percent=int(top["max_drift_percent"]),
         prune_users=bool(top["prune_users"]),
         file=file,
     )

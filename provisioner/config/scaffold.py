@@ -33,6 +33,8 @@ api:
   # url: http://127.0.0.1:8080   # explicit base URL (e.g. the local emulator)
 on_replace: disable           # the old room of a replacement: disable | delete
 max_delete_percent: 25        # refuse plans deleting more (unless --allow-deletes)
+max_replace_percent: 25       # the same for replaces (unless --allow-replace)
+max_drift_percent: 50         # refuse re-creating more found gone (--allow-drift)
 prune_users: false            # delete users removed from the files
 """
 

@@ -13,10 +13,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from provisioner import rules
 from provisioner.plan.request import Request
+
+OFFLINE_NO_KEY: Final = "no KALEYRA_API_KEY"
+OFFLINE_NO_REFRESH: Final = "--no-refresh"
+OFFLINE_REASONS: Final = (OFFLINE_NO_KEY, OFFLINE_NO_REFRESH)
+"""Why a plan was made without reading the API back (DESIGN, "Refresh")."""
+NOT_CHECKED_OFFLINE: Final = (
+    "drift",
+    "users",
+    "plus roles",
+    "calls in progress",
+    "rooms already on the API",
+)
+"""What only a refreshed plan checks: an offline plan names these."""
 
 
 class Action(StrEnum):
@@ -69,6 +82,11 @@ class RoomChange:
             return True
         return self.action is Action.DELETE and not self.forget_only
 
+    @property
+    def recreated(self) -> bool:
+        """A create of a room refresh found gone: its old links are listed."""
+        return self.action is Action.CREATE and bool(self.links_lost)
+
 
 @dataclass(frozen=True)
 class UserChange:
@@ -97,6 +115,15 @@ class RetireChange:
     room_id: str
     name: str
     action: str
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A safety refusal an override let through: the flag's Request field name
+    (e.g. `allow_deletes`) and what it allowed."""
+
+    name: str
+    what: str
 
 
 @dataclass(frozen=True)
@@ -131,7 +158,9 @@ class Plan:
 
     `retiring` is work an interrupted apply left (old rooms to disable or
     delete); `pending` names rooms whose create was interrupted, which apply
-    reconciles before anything else.
+    reconciles before anything else. `refreshed`, `offline_reason` and
+    `allowed` say what the plan was checked against, so renderers need
+    nothing else.
     """
 
     rooms: tuple[RoomChange, ...]
@@ -146,6 +175,12 @@ class Plan:
     pending: tuple[str, ...] = ()
     options: PlanOptions = field(default_factory=lambda: PlanOptions())
     """What the plan was asked for; a saved plan keeps it."""
+    refreshed: bool = True
+    """Whether managed rooms and users were read back from the API first."""
+    offline_reason: str = ""
+    """Why not, when not refreshed: one of OFFLINE_REASONS."""
+    allowed: tuple[Allowance, ...] = ()
+    """Safety refusals that an --allow-* flag or --force let through."""
 
     def room_changes(self) -> tuple[RoomChange, ...]:
         """Room changes that do something (no-ops left out)."""

@@ -6,7 +6,11 @@
      "rooms": [{"action": "replace", "name": ..., "room_id": ..., "request":
                 {...}, "fingerprint": ..., "fields": [...], ...}],
      "users": [...], "flags": [...], "retiring": [...], "pending": [...],
-     "warnings": [...]}
+     "warnings": [...], "refreshed": true, "offline_reason": "",
+     "allowed": [{"name": "allow_deletes", "what": ...}]}
+
+`refreshed`, `offline_reason` and `allowed` came later in format "1": a file
+without them reads as refreshed, with nothing overridden.
 
 A plan file holds requests, ids and user names, never a join URL (a plan has
 no field for one). `check_fresh` refuses a plan made against another state.
@@ -24,6 +28,7 @@ from provisioner.errors import StalePlanError
 from provisioner.model import RoomSpec, UserSpec
 from provisioner.plan.changes import (
     Action,
+    Allowance,
     FieldChange,
     FlagChange,
     Plan,
@@ -32,6 +37,7 @@ from provisioner.plan.changes import (
     RoomChange,
     UserChange,
 )
+from provisioner.plan.request import ALLOWANCES
 from provisioner.state.document import State
 
 FORMAT_VERSION: Final = "1"
@@ -77,6 +83,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "retiring": [asdict(retire) for retire in plan.retiring],
         "pending": list(plan.pending),
         "warnings": list(plan.warnings),
+        "refreshed": plan.refreshed,
+        "offline_reason": plan.offline_reason,
+        "allowed": [asdict(allowance) for allowance in plan.allowed],
     }
 
 
@@ -101,7 +110,23 @@ def plan_from_dict(data: Any) -> Plan:
         retiring=tuple(RetireChange(**item) for item in data["retiring"]),
         pending=tuple(str(name) for name in data["pending"]),
         options=_options(data["options"]),
+        refreshed=_flag(data.get("refreshed", True)),
+        offline_reason=str(data.get("offline_reason", "")),
+        allowed=tuple(_allowance(item) for item in data.get("allowed", ())),
     )
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _allowance(item: Mapping[str, Any]) -> Allowance:
+    name, what = item["name"], item["what"]
+    if name not in ALLOWANCES or not isinstance(what, str):
+        raise ValueError(f"unknown allowance {name!r}")
+    return Allowance(name, what)
 
 
 def _fields(items: Any) -> tuple[FieldChange, ...]:

@@ -9,7 +9,9 @@
      "state_only": [{"name", "prevent_destroy"}],
      "retiring": [{"room_id", "name", "action"}],
      "pending": ["name", ...],
-     "summary": {...}, "has_changes": true, "warnings": [...]}
+     "summary": {...}, "has_changes": true, "warnings": [...],
+     "refreshed": true, "offline_reason": null,
+     "allowed": [{"flag", "variable", "what"}]}
 
 Built from a Plan field by field: a new Plan field shows up here only when it
 is added on purpose, so nothing reaches the output by accident.
@@ -21,7 +23,9 @@ import json
 from dataclasses import asdict
 from typing import Any, Final
 
-from provisioner.plan import FieldChange, Plan, RoomChange, UserChange
+from provisioner.environment import ALLOW_ENV
+from provisioner.plan import Allowance, FieldChange, Plan, RoomChange, UserChange
+from provisioner.plan.request import ALLOWANCES
 
 FORMAT_VERSION: Final = "1"
 
@@ -51,6 +55,17 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "summary": {**summary, "users": users},
         "has_changes": plan.has_changes,
         "warnings": list(plan.warnings),
+        "refreshed": plan.refreshed,
+        "offline_reason": None if plan.refreshed else plan.offline_reason,
+        "allowed": [_allowance(a) for a in plan.allowed],
+    }
+
+
+def _allowance(allowance: Allowance) -> dict[str, str]:
+    return {
+        "flag": ALLOWANCES[allowance.name],
+        "variable": ALLOW_ENV[allowance.name],
+        "what": allowance.what,
     }
 
 
