@@ -10,10 +10,11 @@
     ├── ReconcileError          a pending create matched several rooms: a human decides
     ├── OperationInterrupted    an in-flight operation cancelled after the stop grace
     └── ApiError                .method .path .status .code; never the key, never a URL
-        ├── AuthError           401 (or 400 invalid_api_key)
-        ├── NotFoundError       404 room_not_found, 400 invalid_user_id on a read
+        ├── AuthError           401/403, or a 400 naming the key (invalid_api_key)
+        ├── NotFoundError       the API's own error names the room or user asked for
+        ├── WrongAddressError   a 404 not from the API naming the thing: check api.url
         ├── ValidationError     422 / 400 business rules: the request itself is wrong
-        ├── RateLimitedError    429 after the retries ran out
+        ├── RateLimitedError    still 429 when the time budget ran out
         ├── ServerError         5xx after the retries ran out
         ├── ConnectionFailed    no answer after the retries ran out
         └── OutcomeUnknownError a create may or may not have made a room
@@ -121,12 +122,19 @@ class NotFoundError(ApiError):
     """The room or user does not exist."""
 
 
+class WrongAddressError(ApiError):
+    """The base URL does not answer as the Kaleyra API (a proxy, a doubled /rest).
+
+    Never read as "gone": a room is gone only when the API itself says so.
+    """
+
+
 class ValidationError(ApiError):
     """The API rejected the request body (422, or a 400 business rule)."""
 
 
 class RateLimitedError(ApiError):
-    """Still rate limited after every retry."""
+    """Still rate limited when the operation's time budget ran out."""
 
 
 class ServerError(ApiError):

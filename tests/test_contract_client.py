@@ -21,6 +21,7 @@ from provisioner.errors import (
     OutcomeUnknownError,
     ServerError,
     ValidationError,
+    WrongAddressError,
 )
 from provisioner.kaleyra import KaleyraClient
 
@@ -198,7 +199,8 @@ def test_a_refused_key_in_any_documented_shape(
         (httpx.Response(400, text="<html>bad</html>"), ValidationError),
         (ok({"message": "no envelope"}, 422), ValidationError),
         (ok({"error": "a string, not an object"}, 400), ValidationError),
-        (httpx.Response(404, text=""), NotFoundError),
+        # Not the API's JSON: a wrong address, never "the room is gone".
+        (httpx.Response(404, text=""), WrongAddressError),
         (httpx.Response(502, text="<html>bad gateway</html>"), ServerError),
     ],
 )

@@ -77,7 +77,6 @@ def test_reads_are_retried_until_they_succeed(
     [
         (reply(503), ServerError, 503),
         (reply(500), ServerError, 500),
-        (reply(429), RateLimitedError, 429),
         (httpx.ConnectError, ConnectionFailed, None),
         (httpx.ReadTimeout, ConnectionFailed, None),
     ],
@@ -94,6 +93,24 @@ def test_reads_give_up_after_every_attempt(
         status,
     )
     assert f"after {SCRIPT_POLICY.attempts} attempt" in str(error)
+
+
+def test_a_read_still_rate_limited_gives_up_when_its_budget_is_spent(
+    scripted: type[ScriptedApi],
+) -> None:
+    """429s use up no attempt (see test_kaleyra_ratelimit.py): time bounds them."""
+    server = scripted(reply(429))
+    policy = RetryPolicy(attempts=3, base=0.001, cap=0.01, retry_budget_seconds=0.05)
+    with pytest.raises(RateLimitedError) as caught:
+        server.run(info, policy)
+    error = caught.value
+    assert len(server.requests) > SCRIPT_POLICY.attempts
+    assert (error.method, error.path, error.status) == (
+        "GET",
+        "/rest/room/info/room_abcdefabcdef",
+        429,
+    )
+    assert "retry budget" in str(error)
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,7 @@ def test_the_document_has_the_documented_top_level_keys() -> None:
         "pending",
         "summary",
         "has_changes",
+        "checksum",
         "warnings",
         "refreshed",
         "offline_reason",

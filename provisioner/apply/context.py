@@ -36,6 +36,8 @@ class ApplyOptions(Request):
 
     parallelism: int = 8
     continue_on_error: bool = False
+    expect_checksum: str | None = None
+    """The reviewed plan's checksum: any other plan is refused before a change."""
     reconcile_delay: float = DEFAULT_RECONCILE_DELAY
     # A create whose answer is lost is looked for, then tried again; after this
     # many lost answers in a row it is left pending for the next run.

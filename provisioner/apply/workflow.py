@@ -54,6 +54,18 @@ class Console(Protocol):
     def progress(self) -> Progress: ...
 
 
+def check_reviewed(plan: Plan, expected: str | None) -> None:
+    """Refuse a plan other than the one reviewed (`--expect-checksum`)."""
+    if expected is None:
+        return
+    wanted = expected.strip().lower().removeprefix("sha256:")
+    if wanted != plan.checksum:
+        raise ProvisionerError(
+            f"the plan made now (checksum {plan.checksum}) is not the reviewed plan "
+            f"(checksum {wanted}); nothing was changed. Review a new plan"
+        )
+
+
 def load_checked_estate(settings: Settings, console: Console) -> Estate:
     """The estate, or an error after listing every problem in the files."""
     estate = load_estate(settings)
@@ -99,6 +111,7 @@ def apply_saved(
     with backend.lock("apply", lock_timeout):
         state = backend.read()
         check_fresh(plan, state)
+        check_reviewed(plan, options.expect_checksum)
         if not plan.has_changes:
             console.note("No changes.")
             return None
@@ -182,6 +195,7 @@ async def _fresh_run(
     verdict = judge(plan, run.state, rules)
     plan = verdict.shown_on(plan)
     console.show_plan(plan)
+    check_reviewed(plan, run.ctx.options.expect_checksum)
     verdict.enforce()
     if not plan.has_changes:
         return None

@@ -119,6 +119,11 @@ def report_outcome(report: ApplyReport | None) -> None:
     is_flag=True,
     help="Keep going with unrelated rooms after a failure.",
 )
+@click.option(
+    "--expect-checksum",
+    metavar="SUM",
+    help="Apply only if the plan's checksum is SUM (the reviewed plan's).",
+)
 @lock_timeout_option
 @request_options
 def apply_command(
@@ -126,6 +131,7 @@ def apply_command(
     auto_approve: bool,
     parallelism: int,
     continue_on_error: bool,
+    expect_checksum: str | None,
     lock_timeout: float,
     request: Request,
 ) -> None:
@@ -134,6 +140,7 @@ def apply_command(
         **vars(request),
         parallelism=parallelism,
         continue_on_error=continue_on_error,
+        expect_checksum=expect_checksum,
         reconcile_delay=reconcile_delay_from_env(),
     )
     console = ApprovedConsole() if auto_approve else TerminalConsole()

@@ -152,7 +152,8 @@ def _state_warnings(settings: Settings) -> tuple[str, ...]:
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text for a terminal, json for machines, markdown for a PR comment.",
+    help="text for a terminal, json for machines, markdown for a PR comment, "
+    "gitlab for GitLab's Terraform report.",
 )
 @click.option(
     "--detailed-exitcode",

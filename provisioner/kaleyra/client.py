@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -10,8 +12,10 @@ from urllib.parse import quote
 import httpx
 
 from provisioner import __version__
+from provisioner.errors import ApiError, ValidationError, WrongAddressError
 from provisioner.kaleyra.endpoint import ApiKey
-from provisioner.kaleyra.failures import TOKEN_SHOWN, redact_token_paths
+from provisioner.kaleyra.failures import TOKEN_SHOWN, address_hint, redact_token_paths
+from provisioner.kaleyra.listing import walk_rooms
 from provisioner.kaleyra.models import (
     CreatedRoom,
     RoomInfo,
@@ -21,11 +25,12 @@ from provisioner.kaleyra.models import (
     parse_created,
     parse_info,
     parse_page,
+    parse_probe,
     parse_user,
     parse_user_ids,
 )
 from provisioner.kaleyra.retry import RetryPolicy
-from provisioner.kaleyra.session import Call, OnRetry, Session
+from provisioner.kaleyra.session import Call, Clock, OnRetry, Session, Sleep
 
 T = TypeVar("T")
 # httpx logs every request's full URL at INFO, and a token-revoking URL holds
@@ -39,7 +44,9 @@ class KaleyraClient:
 
     Every request carries the ``apikey`` header and a timeout; redirects are not
     followed. ``on_retry(description, delay)`` is called before each wait so a
-    progress display can show it. Use it as ``async with KaleyraClient(...)``.
+    progress display can show it (a 429 reads ``rate limited, waiting 40 s
+    (attempt 3)``). ``sleep`` and ``clock`` are for tests. Use it as
+    ``async with KaleyraClient(...)``.
     """
 
     def __init__(
@@ -50,6 +57,8 @@ class KaleyraClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: httpx.AsyncBaseTransport | None = None,
         on_retry: OnRetry | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -62,7 +71,15 @@ class KaleyraClient:
             follow_redirects=False,
             transport=transport,
         )
-        self._session = Session(self._http, retry, (api_key.reveal(),), on_retry)
+        self._session = Session(
+            self._http,
+            retry,
+            (api_key.reveal(),),
+            on_retry,
+            sleep=sleep,
+            clock=clock,
+            hint=address_hint(self._http.base_url.path),
+        )
 
     async def __aenter__(self) -> KaleyraClient:
         return self
@@ -73,6 +90,34 @@ class KaleyraClient:
     async def aclose(self) -> None:
         """Close the connections."""
         await self._http.aclose()
+
+    def stop_waiting_when(self, stopping: Callable[[], bool]) -> None:
+        """Give up a rate-limit wait, not wait it out, once ``stopping()``."""
+        self._session.stopping = stopping
+
+    async def probe(self) -> None:
+        """Prove the address and the key with one read that must succeed.
+
+        ``WrongAddressError`` when what answers is not the Kaleyra API (a 404,
+        a redirect, a page that is not the API's JSON), ``AuthError`` for a
+        refused key, ``ConnectionFailed`` when nothing answers. Run it before
+        believing any "gone": a wrong address makes every room look deleted.
+        """
+        path = "/rest/room/list"
+        call = Call("GET", path, path, params={"skip": 0, "limit": 1})
+        try:
+            await self._session.send(call, parse_probe)
+        except WrongAddressError:
+            raise
+        except ApiError as exc:
+            if not _not_the_api(exc):
+                raise
+            raise WrongAddressError(
+                f"the answer is not the Kaleyra API's; {self._session.hint}",
+                method=exc.method,
+                path=exc.path,
+                status=exc.status,
+            ) from None
 
     async def create_room(self, body: Mapping[str, Any]) -> CreatedRoom:
         """Create a room from an API body, sent as given.
@@ -86,9 +131,12 @@ class KaleyraClient:
         )
 
     async def room_info(self, room_id: str) -> RoomInfo:
-        """One room; ``NotFoundError`` when it is unknown or deleted."""
+        """One room; ``NotFoundError`` only when the API says it is unknown.
+
+        A deleted room may also come back with ``status: CLOSED``.
+        """
         return await self._send(
-            "GET", f"/rest/room/info/{_segment(room_id)}", parse_info
+            "GET", f"/rest/room/info/{_segment(room_id)}", parse_info, "room"
         )
 
     async def list_rooms(self, skip: int = 0, limit: int = 100) -> RoomPage:
@@ -99,29 +147,21 @@ class KaleyraClient:
             call, lambda body: parse_page(body, skip, limit)
         )
 
-    async def iter_rooms(self, page_size: int = 100) -> AsyncIterator[RoomSummary]:
+    def iter_rooms(self, page_size: int = 100) -> AsyncIterator[RoomSummary]:
         """Every room, newest first, page by page; a room is yielded once."""
-        seen: set[str] = set()
-        skip = 0
-        while True:
-            page = await self.list_rooms(skip, page_size)
-            # A create during the walk shifts the pages: skip repeats.
-            fresh = [room for room in page.rooms if room.room_id not in seen]
-            for room in fresh:
-                seen.add(room.room_id)
-                yield room
-            # Nothing new (a server ignoring skip) would repeat forever.
-            if not page.has_more or not fresh:
-                return
-            skip += len(page.rooms)
+        return walk_rooms(self, page_size)
 
     async def disable_room(self, room_id: str) -> None:
         """Disable a room for good: its links stop working."""
-        await self._send("PUT", f"/rest/room/disable/{_segment(room_id)}", _ignore)
+        await self._send(
+            "PUT", f"/rest/room/disable/{_segment(room_id)}", _ignore, "room"
+        )
 
     async def delete_room(self, room_id: str) -> None:
         """Delete a room: its links stop working."""
-        await self._send("DELETE", f"/rest/room/delete/{_segment(room_id)}", _ignore)
+        await self._send(
+            "DELETE", f"/rest/room/delete/{_segment(room_id)}", _ignore, "room"
+        )
 
     async def delete_token(self, token: str) -> None:
         """Revoke one join link by its token (the token is never logged)."""
@@ -129,6 +169,7 @@ class KaleyraClient:
             "DELETE",
             f"/rest/token/delete/{_segment(token)}",
             f"/rest/token/delete/{TOKEN_SHOWN}",
+            target="token",
             hidden=(token,),
         )
         await self._session.send(call, _ignore)
@@ -149,7 +190,7 @@ class KaleyraClient:
     async def get_user(self, user_id: str) -> UserInfo:
         """One user; ``NotFoundError`` when it does not exist."""
         return await self._send(
-            "GET", f"/rest/user/list/{_segment(user_id)}", parse_user, user=True
+            "GET", f"/rest/user/list/{_segment(user_id)}", parse_user, "user"
         )
 
     async def list_users(self) -> list[str]:
@@ -167,21 +208,30 @@ class KaleyraClient:
         """Change the given fields of a user; ``NotFoundError`` when unknown."""
         body = _fields(role=role, can_video=can_video, language=language)
         path = f"/rest/user/update/{_segment(user_id)}"
-        call = Call("PUT", path, path, body=body, user_target=True)
+        call = Call("PUT", path, path, body=body, target="user")
         return await self._session.send(call, parse_user)
 
     async def delete_user(self, user_id: str) -> None:
         """Delete a user; ``NotFoundError`` when unknown."""
         await self._send(
-            "DELETE", f"/rest/user/delete/{_segment(user_id)}", _ignore, user=True
+            "DELETE", f"/rest/user/delete/{_segment(user_id)}", _ignore, "user"
         )
 
     async def _send(
-        self, method: str, path: str, parse: Callable[[Any], T], *, user: bool = False
+        self, method: str, path: str, parse: Callable[[Any], T], target: str = ""
     ) -> T:
-        return await self._session.send(
-            Call(method, path, path, user_target=user), parse
-        )
+        return await self._session.send(Call(method, path, path, target=target), parse)
+
+
+def _not_the_api(error: ApiError) -> bool:
+    """An answer the Kaleyra API would not give to the probe's plain read.
+
+    A redirect, an odd status or an unreadable success is a plain ApiError; a
+    400 without the API's error name or code is a proxy's page.
+    """
+    return type(error) is ApiError or (
+        isinstance(error, ValidationError) and error.code is None
+    )
 
 
 def _segment(value: str) -> str:

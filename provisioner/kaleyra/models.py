@@ -1,7 +1,10 @@
 """What the API answers, as frozen dataclasses, and the parsers that build them.
 
 Join URLs are bearer secrets: every field that can hold one is left out of
-``repr`` so that logging a result never prints a link.
+``repr`` so that logging a result never prints a link. They are also opaque:
+nothing here reads their path, and the links of record are the create
+answer's (room/info's example shows another path and token length).
+Each field is read through ``reading.py``, the tolerant reader.
 """
 
 from __future__ import annotations
@@ -11,9 +14,34 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from provisioner.kaleyra.reading import (
+    ShapeError,
+    count,
+    flag,
+    items,
+    mapping,
+    member,
+    optional_count,
+    optional_flag,
+    optional_text,
+    text,
+)
 
-class ShapeError(ValueError):
-    """A success answer lacks the documented shape (names keys, never values)."""
+__all__ = [
+    "CreatedRoom",
+    "RoomInfo",
+    "RoomPage",
+    "RoomSummary",
+    "ShapeError",
+    "UserInfo",
+    "parse_created",
+    "parse_info",
+    "parse_page",
+    "parse_probe",
+    "parse_timestamp",
+    "parse_user",
+    "parse_user_ids",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +67,7 @@ class RoomInfo:
     duration: int  # seconds, 0 = unlimited
     urls: dict[str, str] = field(repr=False)
     raw: dict[str, Any] = field(repr=False)
+    direct_call: bool | None = None  # not documented in room/info: None if absent
 
 
 @dataclass(frozen=True)
@@ -72,66 +101,76 @@ class UserInfo:
 
 
 def parse_created(body: Any) -> CreatedRoom:
-    room = _member(body, "room")
-    return CreatedRoom(_text(room, "room_id"), _urls(room), dict(room))
+    """The create answer; its ``recording_type`` and ``record`` are not read
+    (the reference's create example has no ``recording_type``)."""
+    room = member(body, "room")
+    return CreatedRoom(text(room, "room_id"), _urls(room), dict(room))
 
 
 def parse_info(body: Any) -> RoomInfo:
-    room = _member(body, "room")
+    room = member(body, "room")
     return RoomInfo(
-        room_id=_text(room, "room_id"),
-        description=_optional_text(room, "description"),
-        call_type=_text(room, "call_type"),
-        status=_text(room, "status"),
-        disabled=_flag(room, "disabled"),
-        record=_flag(room, "record"),
-        live=_flag(room, "live"),
-        duration=_count(room, "duration"),
+        room_id=text(room, "room_id"),
+        description=optional_text(room, "description"),
+        call_type=text(room, "call_type"),
+        status=text(room, "status"),
+        disabled=flag(room, "disabled"),
+        record=flag(room, "record"),
+        live=flag(room, "live"),
+        duration=count(room, "duration"),
         urls=_urls(room),
         raw=dict(room),
+        direct_call=optional_flag(room, "directCall"),
     )
 
 
 def parse_page(body: Any, skip: int = 0, limit: int = 100) -> RoomPage:
     """A list page; ``skip`` and ``limit`` are what was asked for."""
-    page = _mapping(body, "body")
-    rooms = [_summary(_mapping(r, "rooms[]")) for r in _items(page, "rooms")]
-    return RoomPage(rooms, _has_more(page, len(rooms), skip, limit))
+    page = mapping(body, "body")
+    rooms = [_summary(mapping(r, "rooms[]")) for r in items(page, "rooms")]
+    return RoomPage(rooms, _has_more(page, len(rooms), limit))
 
 
-def _has_more(page: Mapping[str, Any], listed: int, skip: int, limit: int) -> bool:
-    """``has_more`` as sent; without it, judged from ``count`` and a full page.
+def parse_probe(body: Any) -> RoomPage:
+    """A list page that must hold ``rooms``: proof that the API answered."""
+    if not isinstance(mapping(body, "body").get("rooms"), list):
+        raise ShapeError("rooms: expected a list")
+    return parse_page(body, 0, 1)
 
-    [ASSUMED] A server may leave ``has_more`` out: ``count`` (read as the total)
-    beyond this page, or a page as full as its limit, means another page may
-    follow. Asking once too often costs one empty page; stopping early could
-    hide the room of a lost create.
+
+def _has_more(page: Mapping[str, Any], listed: int, limit: int) -> bool:
+    """Whether another page may follow.
+
+    The reference: "The list's `count` is the number of rooms on the page, not
+    a total. Page on `has_more`, else on full pages." So ``count`` is never
+    read; without a readable ``has_more``, a page as full as its limit (the
+    server's, when it serves fewer than asked) may be followed by another,
+    and a shorter one ends the list. Asking once too often costs one empty
+    page; stopping early could hide the room of a lost create.
     """
-    if isinstance(page.get("has_more"), bool):
-        return bool(page["has_more"])
-    count = page.get("count")
-    if isinstance(count, int) and count > skip + listed:
-        return True
-    served = page.get("limit")
-    full = served if isinstance(served, int) and 0 < served <= limit else limit
+    try:
+        more = optional_flag(page, "has_more")
+    except ShapeError:
+        more = None
+    if more is not None:
+        return more
+    served = optional_count(page, "limit")
+    full = served if served is not None and 0 < served <= limit else limit
     return listed > 0 and listed >= full
 
 
 def parse_user(body: Any) -> UserInfo:
-    user = _member(body, "user")
-    can_video = user.get("can_video", True)
-    if not isinstance(can_video, bool):
-        raise ShapeError("user.can_video: expected a boolean")
+    user = member(body, "user")
     return UserInfo(
-        _text(user, "id"),
-        _text(user, "role"),
-        can_video,
-        _optional_text(user, "language"),
+        text(user, "id"),
+        text(user, "role"),
+        flag(user, "can_video", default=True),
+        optional_text(user, "language"),
     )
 
 
 def parse_user_ids(body: Any) -> list[str]:
-    ids = _items(_mapping(body, "body"), "user_id_list")
+    ids = items(mapping(body, "body"), "user_id_list")
     if not all(isinstance(i, str) for i in ids):
         raise ShapeError("user_id_list: expected strings")
     return list(ids)
@@ -147,71 +186,23 @@ def parse_timestamp(value: str) -> datetime:
 
 def _summary(room: Mapping[str, Any]) -> RoomSummary:
     try:
-        created = parse_timestamp(_text(room, "creationDate"))
+        created = parse_timestamp(text(room, "creationDate"))
     except ValueError:
         raise ShapeError("rooms[].creationDate: expected an ISO-8601 time") from None
     return RoomSummary(
-        room_id=_text(room, "room_id"),
-        description=_optional_text(room, "description"),
-        call_type=_text(room, "call_type"),
-        status=_text(room, "status"),
-        disabled=_flag(room, "disabled"),
+        room_id=text(room, "room_id"),
+        description=optional_text(room, "description"),
+        call_type=text(room, "call_type"),
+        status=text(room, "status"),
+        disabled=flag(room, "disabled"),
         created_at=created,
     )
 
 
 def _urls(room: Mapping[str, Any]) -> dict[str, str]:
+    """Each participant's join link, kept whole and never looked into."""
     urls: dict[str, str] = {}
-    for entry in _items(room, "user_urls"):
-        item = _mapping(entry, "user_urls[]")
-        urls[_text(item, "user")] = _text(item, "url")
+    for entry in items(room, "user_urls"):
+        item = mapping(entry, "user_urls[]")
+        urls[text(item, "user")] = text(item, "url")
     return urls
-
-
-def _member(body: Any, key: str) -> Mapping[str, Any]:
-    return _mapping(_mapping(body, "body").get(key), key)
-
-
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ShapeError(f"{where}: expected an object")
-    return value
-
-
-# Absent and null mean the same: "no value" (a disabled room's links, say).
-def _items(obj: Mapping[str, Any], key: str) -> list[Any]:
-    value = obj.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ShapeError(f"{key}: expected a list")
-    return value
-
-
-def _text(obj: Mapping[str, Any], key: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str):
-        raise ShapeError(f"{key}: expected a string")
-    return value
-
-
-def _optional_text(obj: Mapping[str, Any], key: str) -> str | None:
-    return None if obj.get(key) is None else _text(obj, key)
-
-
-def _flag(obj: Mapping[str, Any], key: str) -> bool:
-    value = obj.get(key)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise ShapeError(f"{key}: expected a boolean")
-    return value
-
-
-def _count(obj: Mapping[str, Any], key: str) -> int:
-    value = obj.get(key) or 0
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # JSON does not tell 3600 from 3600.0
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ShapeError(f"{key}: expected an integer")
-    return value

@@ -10,6 +10,8 @@ then left alone, each group by user id.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,6 +20,7 @@ from typing import Any, Final
 from provisioner import rules
 from provisioner.plan.request import Request
 
+CHECKSUM_DIGITS: Final = 16
 OFFLINE_NO_KEY: Final = "no KALEYRA_API_KEY"
 OFFLINE_NO_REFRESH: Final = "--no-refresh"
 OFFLINE_REASONS: Final = (OFFLINE_NO_KEY, OFFLINE_NO_REFRESH)
@@ -200,6 +203,15 @@ class Plan:
             or self.pending
         )
 
+    @property
+    def checksum(self) -> str:
+        """16 hex digits naming exactly what apply would do (not how it was shown).
+
+        A reviewer's plan and the plan made at merge have the same checksum
+        exactly when they make the same changes: `apply --expect-checksum`.
+        """
+        return changes_checksum(self)
+
     def count(self, action: Action) -> int:
         return sum(1 for c in self.rooms if c.action is action)
 
@@ -222,6 +234,26 @@ class Plan:
             users_forget=users[Action.DELETE, True],
             users_unchanged=users[Action.NOOP, False],
         )
+
+
+def changes_checksum(plan: Plan) -> str:
+    """The checksum of the plan's changes; warnings and no-ops do not count."""
+    document = {
+        "on_replace": plan.on_replace,
+        "rooms": [
+            [c.action, c.name, c.room_id, c.fingerprint, c.forget_only]
+            for c in plan.room_changes()
+        ],
+        "users": [
+            [c.action, c.user_id, [[f.path, f.after] for f in c.fields], c.forget_only]
+            for c in plan.user_changes()
+        ],
+        "flags": [[f.name, f.prevent_destroy] for f in plan.flags],
+        "retiring": [[r.room_id, r.action] for r in plan.retiring],
+        "pending": list(plan.pending),
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:CHECKSUM_DIGITS]
 
 
 def _tally(keys: Any) -> dict[tuple[Action, bool], int]:

@@ -9,7 +9,7 @@
      "state_only": [{"name", "prevent_destroy"}],
      "retiring": [{"room_id", "name", "action"}],
      "pending": ["name", ...],
-     "summary": {...}, "has_changes": true, "warnings": [...],
+     "summary": {...}, "has_changes": true, "checksum": "3f2a…", "warnings": [...],
      "refreshed": true, "offline_reason": null,
      "allowed": [{"flag", "variable", "what"}]}
 
@@ -54,6 +54,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "pending": list(plan.pending),
         "summary": {**summary, "users": users},
         "has_changes": plan.has_changes,
+        "checksum": plan.checksum,
         "warnings": list(plan.warnings),
         "refreshed": plan.refreshed,
         "offline_reason": None if plan.refreshed else plan.offline_reason,

@@ -59,6 +59,10 @@ def code(value: Any) -> str:
     return f"<code>{md(shown(value))}</code>"
 
 
+CHECKSUM_MARKER: Final = "provisioner-plan-checksum:"
+"""Precedes the checksum in a hidden HTML comment of the markdown plan."""
+
+
 def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     """The PR comment for `plan`, at most `limit` characters."""
     return _banner(plan) + _body(plan, limit - len(_banner(plan)))
@@ -131,6 +135,7 @@ def _head(plan: Plan) -> str:
         f"| unchanged | {s.unchanged} | {s.users_unchanged} |",
         "",
         *[f"{line}\n" for line in extra_lines(summary) if line.startswith("Also")],
+        *_checksum(plan),
         "",
     ]
     return "\n".join(lines) + _links(plan) + _overrides(plan) + _warnings(plan)
@@ -145,6 +150,17 @@ def _overrides(plan: Plan) -> str:
     ]
     head = ["> [!IMPORTANT]", "> **Safety checks overridden:**"]
     return _bounded(head, items, NOTE_BUDGET, "> - … and {n} more") + "\n"
+
+
+def _checksum(plan: Plan) -> list[str]:
+    """Shown for reviewers, and hidden in a marker for the apply that follows."""
+    if not plan.has_changes:
+        return []
+    return [
+        f"Checksum `{plan.checksum}`: the apply after merge refuses any other plan.",
+        f"<!-- {CHECKSUM_MARKER} {plan.checksum} -->",
+        "",
+    ]
 
 
 def _links(plan: Plan) -> str:

@@ -119,9 +119,16 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.has_changes:
         lines.append("")
     summary = plan.summary()
+    if plan.has_changes:
+        lines.append(checksum_line(plan))
     lines.extend(extra_lines(summary))
     lines.append(closing_line(summary, plan.has_changes))
     return "\n".join(lines) + "\n"
+
+
+def checksum_line(plan: Plan) -> str:
+    """What `apply --expect-checksum` compares with the plan made at merge."""
+    return f"Checksum: {plan.checksum}"
 
 
 def _preamble(plan: Plan, paint: _Paint) -> list[str]:
