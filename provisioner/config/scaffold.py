@@ -34,6 +34,8 @@ api:
   retry_budget_seconds: 900     # the most one API call waits out 429s and retries
 on_replace: disable           # the old room of a replacement: disable | delete
 max_delete_percent: 25        # refuse plans deleting more (unless --allow-deletes)
+max_replace_percent: 25       # the same for replaces (unless --allow-replace)
+max_drift_percent: 50         # refuse re-creating more found gone (--allow-drift)
 prune_users: false            # delete users removed from the files
 state_history_keep: 100       # versions the shared (postgresql://) backend keeps
 lock_lease_seconds: 60        # a dead holder of the shared lock loses it after this

@@ -11,7 +11,8 @@
      "retiring": [{"room_id", "name", "action"}],
      "pending": ["name", ...],
      "summary": {...}, "has_changes": true, "checksum": "3f2a…", "warnings": [...],
-     "notes": [...]}
+     "notes": [...], "refreshed": true, "offline_reason": null,
+     "allowed": [{"flag", "variable", "what"}]}
 
 Built from a Plan field by field: a new Plan field shows up here only when it
 is added on purpose, so nothing reaches the output by accident.
@@ -23,7 +24,9 @@ import json
 from dataclasses import asdict
 from typing import Any, Final
 
-from provisioner.plan import FieldChange, Plan, RoomChange, UserChange
+from provisioner.environment import ALLOW_ENV
+from provisioner.plan import Allowance, FieldChange, Plan, RoomChange, UserChange
+from provisioner.plan.request import ALLOWANCES
 
 FORMAT_VERSION: Final = "1"
 
@@ -55,6 +58,17 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "checksum": plan.checksum,
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
+        "refreshed": plan.refreshed,
+        "offline_reason": None if plan.refreshed else plan.offline_reason,
+        "allowed": [_allowance(a) for a in plan.allowed],
+    }
+
+
+def _allowance(allowance: Allowance) -> dict[str, str]:
+    return {
+        "flag": ALLOWANCES[allowance.name],
+        "variable": ALLOW_ENV[allowance.name],
+        "what": allowance.what,
     }
 
 

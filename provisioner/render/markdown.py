@@ -1,7 +1,9 @@
 """The plan as a pull-request comment: summary first, destructive changes loudly.
 
-Layout: a title with the closing line, a summary table, a warning naming whose
-join links stop working, the warnings, then one `<details>` section per room
+Layout: for an offline plan a first line saying so (and what it did not
+check), a title with the closing line, a summary table, a warning naming whose
+join links stop working, the safety overrides that let the plan through, the
+warnings, then one `<details>` section per room
 (destructive first), the users, and state-only work. Every piece of text from
 the files goes through `md()`, so `|`, `<`, `@` or a backtick in a description
 cannot break the table, inject HTML or ping someone. The comment never exceeds
@@ -15,7 +17,15 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from provisioner.plan import Action, Plan, RoomChange, Summary, UserChange
-from provisioner.render.text import closing_line, extra_lines, printable, shown
+from provisioner.render.text import (
+    NOT_CHECKED,
+    closing_line,
+    extra_lines,
+    offline_banner,
+    override,
+    printable,
+    shown,
+)
 
 LIMIT: Final = 60_000
 LINKS_BUDGET: Final = 12_000
@@ -58,6 +68,18 @@ CHECKSUM_MARKER: Final = "provisioner-plan-checksum:"
 
 def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     """The PR comment for `plan`, at most `limit` characters."""
+    return _banner(plan) + _body(plan, limit - len(_banner(plan)))
+
+
+def _banner(plan: Plan) -> str:
+    """An offline plan starts by saying so: a reviewer must not take it for a
+    refreshed one. The reason is ours (see `offline_banner`), not the files'."""
+    banner = offline_banner(plan, md)
+    return f"{banner} \N{EM DASH} {NOT_CHECKED}\n\n" if banner else ""
+
+
+def _body(plan: Plan, limit: int) -> str:
+    """The comment after the banner: title first."""
     head = _head(plan)
     tail = _tail(plan)
     blocks = list(_blocks(plan))
@@ -84,8 +106,10 @@ def render_refused(plan: Plan, reason: str, limit: int = LIMIT) -> str:
         NOTE_BUDGET,
         "> - … and {n} more",
     )
-    title, _, rest = render_markdown(plan, limit - len(block) - 2).partition("\n")
-    return f"{title}\n\n{block}{rest}"
+    banner = _banner(plan)
+    body = _body(plan, limit - len(banner) - len(block) - 2)
+    title, _, rest = body.partition("\n")
+    return f"{banner}{title}\n\n{block}{rest}"
 
 
 def _fit(blocks: Sequence[_Block], budget: int) -> int:
@@ -118,7 +142,13 @@ def _head(plan: Plan) -> str:
         *_checksum(plan),
         "",
     ]
-    return "\n".join(lines) + _links(plan) + _warnings(plan) + _notes(plan)
+    return (
+        "\n".join(lines)
+        + _links(plan)
+        + _overrides(plan)
+        + _warnings(plan)
+        + _notes(plan)
+    )
 
 
 def _entry_rows(s: Summary) -> list[str]:
@@ -138,6 +168,17 @@ def _notes(plan: Plan) -> str:
     return (
         _bounded(["### Notes", ""], items, WARNINGS_BUDGET, "- … and {n} more") + "\n"
     )
+
+
+def _overrides(plan: Plan) -> str:
+    """Each safety refusal an allowance lifted, and which one (never silent)."""
+    if not plan.allowed:
+        return ""
+    items = [
+        f"> - {md(what)}; {allowed}" for what, allowed in map(override, plan.allowed)
+    ]
+    head = ["> [!IMPORTANT]", "> **Safety checks overridden:**"]
+    return _bounded(head, items, NOTE_BUDGET, "> - … and {n} more") + "\n"
 
 
 def _checksum(plan: Plan) -> list[str]:

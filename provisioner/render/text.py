@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from provisioner.model import participant_ids
-from provisioner.plan import Action, Plan, RoomChange, Summary, UserChange
+from provisioner.plan import (
+    Action,
+    Allowance,
+    Plan,
+    RoomChange,
+    Summary,
+    UserChange,
+)
+from provisioner.plan.changes import NOT_CHECKED_OFFLINE, OFFLINE_REASONS
+from provisioner.plan.request import allowance_phrase
 
 _SYMBOL: Final = {
     Action.CREATE: "+",
@@ -96,13 +105,31 @@ def extra_lines(summary: Summary) -> list[str]:
     return lines
 
 
+def offline_banner(plan: Plan, escape: Callable[[str], str] = printable) -> str:
+    """`offline plan (refresh off: --no-refresh)`, or "" for a refreshed plan.
+
+    A reason other than ours (a hand-edited plan file) goes through `escape`.
+    """
+    if plan.refreshed:
+        return ""
+    reason = plan.offline_reason
+    shown_reason = reason if reason in OFFLINE_REASONS else escape(reason)
+    return f"offline plan (refresh off: {shown_reason or 'unknown'})"
+
+
+NOT_CHECKED: Final = "not checked: " + ", ".join(NOT_CHECKED_OFFLINE)
+"""What an offline plan says it did not check."""
+
+
+def override(allowance: Allowance) -> tuple[str, str]:
+    """What a refusal would have stopped, and `allowed by FLAG (VARIABLE)`."""
+    return allowance.what, f"allowed by {allowance_phrase(allowance.name)}"
+
+
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """The whole plan as terminal text ending in the closing line."""
     paint = _Paint(color)
-    lines = [paint("!", f"Warning: {w}") for w in plan.warnings]
-    lines += [f"Note: {note}" for note in plan.notes]
-    if lines:
-        lines.append("")
+    lines = _preamble(plan, paint)
     for change in plan.room_changes():
         lines.extend(_room(change, plan.on_replace, paint))
     lines.extend(_users(plan, paint))
@@ -120,6 +147,21 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 def checksum_line(plan: Plan) -> str:
     """What `apply --expect-checksum` compares with the plan made at merge."""
     return f"Checksum: {plan.checksum}"
+
+
+def _preamble(plan: Plan, paint: _Paint) -> list[str]:
+    """The offline banner, warnings and overrides, each group then a blank line."""
+    banner = offline_banner(plan)
+    groups = [
+        [paint("?", banner), f"  {NOT_CHECKED}"] if banner else [],
+        [paint("!", f"Warning: {w}") for w in plan.warnings],
+        [
+            paint("!", f"Override: {printable(what)}; {allowed}")
+            for what, allowed in map(override, plan.allowed)
+        ],
+        [f"Note: {note}" for note in plan.notes],
+    ]
+    return [line for group in groups if group for line in (*group, "")]
 
 
 class _Paint:
