@@ -27,6 +27,7 @@ CHANGE_KEYS = {
     "imported",
     "unchecked",
     "offline",
+    "request",
 }
 
 

@@ -5,7 +5,7 @@
      "changes": [{"action", "name", "room_id", "fields": [{"path", "before",
                   "after"}], "reasons", "links_lost", "prevent_destroy",
                   "forget_only", "moved_from", "imported", "unchecked",
-                  "offline"}],
+                  "offline", "request" (a new room's settings)}],
      "users": [{"action", "user_id", "fields", "forget_only"}],
      "state_only": [{"name", "prevent_destroy"}],
      "retiring": [{"room_id", "name", "action"}],
@@ -25,7 +25,14 @@ from dataclasses import asdict
 from typing import Any, Final
 
 from provisioner.environment import ALLOW_ENV
-from provisioner.plan import Allowance, FieldChange, Plan, RoomChange, UserChange
+from provisioner.plan import (
+    Action,
+    Allowance,
+    FieldChange,
+    Plan,
+    RoomChange,
+    UserChange,
+)
 from provisioner.plan.request import ALLOWANCES
 
 FORMAT_VERSION: Final = "1"
@@ -95,6 +102,8 @@ def _room(change: RoomChange) -> dict[str, Any]:
         "imported": change.imported,
         "unchecked": list(change.unchecked),
         "offline": change.offline,
+        # A new room's settings, as markdown shows them (a request holds no link).
+        "request": change.request if change.action is Action.CREATE else None,
     }
 
 

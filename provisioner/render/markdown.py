@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from provisioner.plan import Action, Plan, RoomChange, Summary, UserChange
+from provisioner.render.groups import grouped, rooms
 from provisioner.render.text import (
     NOT_CHECKED,
     closing_line,
@@ -62,6 +63,8 @@ def code(value: Any) -> str:
     return f"<code>{md(shown(value))}</code>"
 
 
+GROUP_NAMES_BUDGET: Final = 4_000
+"""Characters of room names one group of identical changes may show."""
 CHECKSUM_MARKER: Final = "provisioner-plan-checksum:"
 """Precedes the checksum in a hidden HTML comment of the markdown plan."""
 
@@ -258,11 +261,40 @@ def _blocks(plan: Plan) -> Iterator[_Block]:
 def _grouped(
     heading: str, changes: Sequence[RoomChange], on_replace: str
 ) -> Iterator[_Block]:
-    for index, change in enumerate(changes):
-        text = _room_section(change, on_replace)
+    for index, group in enumerate(grouped(changes)):
+        first = group[0]
+        if len(group) == 1:
+            text = _room_section(first, on_replace)
+            label = f"{first.action} {first.name}"
+        else:
+            text = _group_section(group, on_replace)
+            label = f"{first.action} {rooms(len(group))}"
         if index == 0:
             text = f"{heading}\n\n{text}"
-        yield _Block(f"{change.action} {change.name}", text)
+        yield _Block(label, text)
+
+
+def _group_section(group: Sequence[RoomChange], on_replace: str) -> str:
+    """Identical changes as one section: what changes once, every room named."""
+    first = group[0]
+    what = "; ".join(
+        f"{f.path} {shown(f.before)} → {shown(f.after)}" for f in first.fields[:3]
+    )
+    people = sorted({p for c in group for p in c.links_lost})
+    lines = [
+        f"<details><summary>{_SYMBOL[first.action]} {first.action} "
+        f"<b>{rooms(len(group))}</b>{': ' + md(what) if what else ''}</summary>",
+        "",
+        *[f"- {md(reason)}" for reason in first.reasons],
+    ]
+    if first.action is Action.REPLACE:
+        lines.append(f"- each old room will be {on_replace}d")
+    if people and first.destructive:
+        lines.append(f"- ⚠️ links of {len(people):,} people stop working")
+    lines.extend(_field_table(first))
+    names = [md(c.name) + "," for c in group[:-1]] + [md(group[-1].name)]
+    lines += ["", _bounded(["Rooms:"], names, GROUP_NAMES_BUDGET, "… and {n} more")]
+    return "\n".join(lines) + "\n</details>\n\n"
 
 
 def _room_section(change: RoomChange, on_replace: str) -> str:

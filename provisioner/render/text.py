@@ -24,6 +24,7 @@ from provisioner.plan import (
 )
 from provisioner.plan.changes import NOT_CHECKED_OFFLINE, OFFLINE_REASONS
 from provisioner.plan.request import allowance_phrase
+from provisioner.render.groups import grouped, rooms
 
 _SYMBOL: Final = {
     Action.CREATE: "+",
@@ -34,6 +35,7 @@ _SYMBOL: Final = {
     Action.IMPORT: "<=",
     Action.FORGET: ".",
 }
+ROOMS_PER_LINE: Final = 4
 _COLOR: Final = {
     **{"+": "32", "-/+": "35", "-": "31", "~": "33", "!": "1;31", "?": "33"},
     **{"~>": "36", "<=": "36", ".": "33"},
@@ -130,8 +132,11 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     """The whole plan as terminal text ending in the closing line."""
     paint = _Paint(color)
     lines = _preamble(plan, paint)
-    for change in plan.room_changes():
-        lines.extend(_room(change, plan.on_replace, paint))
+    for group in grouped(plan.room_changes()):
+        if len(group) == 1:
+            lines.extend(_room(group[0], plan.on_replace, paint))
+        else:
+            lines.extend(_group(group, plan.on_replace, paint))
     lines.extend(_users(plan, paint))
     lines.extend(_leftovers(plan, paint))
     if plan.has_changes:
@@ -186,6 +191,9 @@ def _room(change: RoomChange, on_replace: str, paint: _Paint) -> Iterator[str]:
             "~", f"      ~ {field.path}: {shown(field.before)} -> {shown(field.after)}"
         )
     if change.action is Action.CREATE and change.request is not None:
+        for key, value in change.request.items():
+            if key != "participants":
+                yield f"      {key}: {shown(value)}"
         people = participant_ids(change.request)
         yield f"      participants: {', '.join(people)}"
     if change.links_lost:
@@ -193,6 +201,32 @@ def _room(change: RoomChange, on_replace: str, paint: _Paint) -> Iterator[str]:
     if change.unchecked:
         unread = ", ".join(change.unchecked)
         yield f"      not checked (room/info does not show it): {unread}"
+
+
+def _group(
+    group: tuple[RoomChange, ...], on_replace: str, paint: _Paint
+) -> Iterator[str]:
+    """Identical changes once, then every room they touch (ROOMS_PER_LINE a line)."""
+    first = group[0]
+    symbol = _SYMBOL[first.action]
+    old = (
+        f" (each old room will be {on_replace}d)"
+        if first.action is Action.REPLACE
+        else ""
+    )
+    yield paint(symbol, f"  {symbol} {rooms(len(group))} to {first.action}{old}")
+    for reason in first.reasons:
+        yield f"      {reason}"
+    for field in first.fields:
+        yield paint(
+            "~", f"      ~ {field.path}: {shown(field.before)} -> {shown(field.after)}"
+        )
+    people = sorted({p for change in group for p in change.links_lost})
+    if people and first.destructive:
+        yield paint("!", f"      ! join links stop working for {len(people):,} people")
+    named = [f"{printable(c.name)} ({c.room_id})" for c in group]
+    for start in range(0, len(named), ROOMS_PER_LINE):
+        yield "      " + ", ".join(named[start : start + ROOMS_PER_LINE])
 
 
 def _room_note(change: RoomChange, on_replace: str) -> str:
