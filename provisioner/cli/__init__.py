@@ -115,6 +115,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "output": ("state_cmds",),
     "force-unlock": ("state_cmds",),
     "emulator": ("emulator_cmds",),
+    "fmt": ("fmt_cmds",),
+    "completion": ("fmt_cmds",),
 }
 
 
