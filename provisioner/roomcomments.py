@@ -61,6 +61,15 @@ def reorder(
         _append(_trail(mapping, wanted[-1]), trailing)
 
 
+def open_document(doc: CommentedMap, above: list[CommentToken]) -> None:
+    """Set the document's opening comments: `above` first, no blank line on top."""
+    own = (doc.ca.comment or [None, None])[1] or []
+    lines = _without_leading_blanks(_token_lines([*above, *own]))
+    if doc.ca.comment is None:
+        doc.ca.comment = [None, None]
+    doc.ca.comment[1] = [_pre_token(text, col) for col, text in lines] or None
+
+
 def _move(mapping: CommentedMap, wanted: list[Any]) -> None:
     for key in wanted:
         mapping.move_to_end(key)
@@ -143,30 +152,52 @@ def _pre_token(text: str, col: int) -> CommentToken:
     return CommentToken(text + "\n", CommentMark(col if text else 0))
 
 
-Slot = tuple[list[Any], int]
-
-
 @dataclass(frozen=True)
 class _Trail:
     """Where the lines after an entry hang: the comment slot of its deepest last
     scalar, then the end comments of the block collections around it."""
 
-    slot: Slot
+    owner: CommentedMap | CommentedSeq
+    last: Any
+    """The key or index, in `owner`, of the deepest last scalar."""
     ends: list[CommentedMap | CommentedSeq]
     """Innermost first, as their lines follow each other in the text."""
+
+    @property
+    def index(self) -> int:
+        """The slot of the comment after the scalar, in its `ca.items` entry."""
+        return _SEQ_POST if isinstance(self.owner, CommentedSeq) else _MAP_POST
+
+    def token(self) -> CommentToken | None:
+        """The comment after the scalar; looked up, never created (ruamel reads
+        an empty entry as "no comment" and would drop a shared node's comment).
+
+        None for an anchored value: ruamel hangs its comment on every place
+        that refers to it, so it cannot tell which room the lines follow.
+        """
+        if _anchored(self.owner[self.last]):
+            return None
+        entry = self.owner.ca.items.get(self.last)
+        token = entry[self.index] if entry else None
+        return token if isinstance(token, CommentToken) else None
 
 
 def _trail(mapping: CommentedMap, key: Any) -> _Trail:
     container: CommentedMap | CommentedSeq = mapping
     ends: list[CommentedMap | CommentedSeq] = []
     last, node = key, mapping[key]
-    while _is_block(node):
+    while _is_block(node) and not _anchored(node):
         ends.insert(0, node)
         container = node
         last = len(node) - 1 if isinstance(node, CommentedSeq) else list(node)[-1]
         node = node[last]
-    index = _SEQ_POST if isinstance(container, CommentedSeq) else _MAP_POST
-    return _Trail((container.ca.items.setdefault(last, [None] * 4), index), ends)
+    return _Trail(container, last, ends)
+
+
+def _anchored(node: Any) -> bool:
+    # Written once and referred to elsewhere: its comments would travel too.
+    anchor = node.yaml_anchor() if hasattr(node, "yaml_anchor") else None
+    return anchor is not None and anchor.value is not None
 
 
 def _is_block(node: Any) -> bool:
@@ -177,35 +208,53 @@ def _is_block(node: Any) -> bool:
 
 def _cut(trail: _Trail, col: int) -> list[Line]:
     """Detach the lines below the entry, keeping those indented deeper than `col`."""
-    entry, index = trail.slot
-    token = entry[index]
-    eol, lines = _split(token) if isinstance(token, CommentToken) else ("", [])
-    for node in trail.ends:
-        lines += _token_lines(node.ca.end or [])
-        node.ca.end = []
+    lines = _below(trail)
     keep = 0
     for number, (column, text) in enumerate(lines):
         if text and column > col:
             keep = number + 1
-    _set(trail.slot, eol, lines[:keep])
+    _put(trail, lines[:keep])
     return lines[keep:]
 
 
 def _append(trail: _Trail, lines: list[Line]) -> None:
-    entry, index = trail.slot
-    token = entry[index]
-    eol, below = _split(token) if isinstance(token, CommentToken) else ("", [])
-    _set(trail.slot, eol, below + lines)
+    _put(trail, _below(trail) + lines)
 
 
-def _set(slot: Slot, eol: str, lines: list[Line]) -> None:
-    entry, index = slot
-    token = entry[index]
-    if isinstance(token, CommentToken):
+def _below(trail: _Trail) -> list[Line]:
+    """Take the lines below an entry from wherever ruamel hung them."""
+    token = trail.token()
+    lines: list[Line] = []
+    if token is not None:
+        eol, lines = _split(token)
         # Changed in place: the same token may also hang on the node it follows.
-        token.value = _text(eol, lines)
-    elif lines:
-        entry[index] = CommentToken(_text(eol, lines), CommentMark(0))
+        token.value = _text(eol, [])
+    for node in trail.ends:
+        lines += _token_lines(node.ca.end or [])
+        node.ca.end = []
+    return lines
+
+
+def _put(trail: _Trail, lines: list[Line]) -> None:
+    """Hang `lines` after the entry: at the end of its innermost block collection.
+
+    Not on its last scalar: that may be an alias, or an anchored value written
+    elsewhere, and ruamel would lose a comment hung there.
+    """
+    if not lines:
+        return
+    if trail.ends:
+        inner = trail.ends[0]
+        if inner.ca.comment is None:
+            inner.ca.comment = [None, None]  # ruamel writes no end comment without
+        inner.ca.end = [_pre_token(text, col) for col, text in lines]
+        return
+    token = trail.token()
+    if token is not None:
+        token.value = _text(_split(token)[0], lines)
+    else:
+        entry = trail.owner.ca.items.setdefault(trail.last, [None] * 4)
+        entry[trail.index] = CommentToken(_text("", lines), CommentMark(0))
 
 
 def _split(token: CommentToken) -> tuple[str, list[Line]]:

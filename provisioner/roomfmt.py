@@ -35,7 +35,10 @@ from typing import Any, Final
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.emitter import RoundTripEmitter
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import MappingEndEvent, SequenceEndEvent
 from ruamel.yaml.tokens import CommentToken, DocumentStartToken
 
 from provisioner import config, roomcomments, rules, yamlio
@@ -131,7 +134,7 @@ def format_text(text: str, display: str = "<text>") -> str:
         raise ConfigError([_problem(display, exc)]) from None
     if not isinstance(data, CommentedMap):
         return text  # not a room file's shape: validate says so, fmt leaves it
-    _keep_opening(data, tokens)
+    roomcomments.open_document(data, _opening(tokens))
     arrange(data)
     stream = io.StringIO()
     engine.dump(data, stream)
@@ -140,23 +143,18 @@ def format_text(text: str, display: str = "<text>") -> str:
     return formatted
 
 
-def _keep_opening(doc: CommentedMap, tokens: list[Any]) -> None:
-    """Comments above a `---` line open the document; the `---` itself goes.
+def _opening(tokens: list[Any]) -> list[CommentToken]:
+    """The comments above a `---` line: ruamel would drop them.
 
-    ruamel drops comments written before an explicit document start; one
-    document per file needs no marker, so fmt writes none.
+    One document per file needs no `---`, so fmt writes none and moves them
+    to the top of the document.
     """
-    above = [
+    return [
         comment
         for token in tokens
         if isinstance(token, DocumentStartToken)
         for comment in _attached(token)
     ]
-    if not above:
-        return
-    if doc.ca.comment is None:
-        doc.ca.comment = [None, None]
-    doc.ca.comment[1] = [*above, *(doc.ca.comment[1] or [])]
 
 
 def arrange(doc: CommentedMap) -> None:
@@ -193,8 +191,66 @@ def _by_name(key: Any) -> tuple[int, str]:
     return (0 if isinstance(key, str) else 1, str(key))
 
 
+class _Emitter(RoundTripEmitter):
+    """ruamel's emitter, with the line break after a flow collection's comment.
+
+    After `- {a: 1}  # note` in a list whose key has a comment of its own,
+    ruamel forgets that the comment ended the line, and the next block item's
+    second key lands on the first key's line (`- b: 1 c: 2`). Closing a flow
+    collection with a comment now resets that state, as closing one without a
+    comment always did.
+    """
+
+    def expect_flow_sequence_item(self) -> None:
+        closing = isinstance(self.event, SequenceEndEvent)
+        super().expect_flow_sequence_item()
+        if closing:
+            self.no_newline = False
+
+    def expect_flow_mapping_key(self) -> None:
+        closing = isinstance(self.event, MappingEndEvent)
+        super().expect_flow_mapping_key()
+        if closing:
+            self.no_newline = False
+
+    def expect_first_flow_mapping_key(self) -> None:
+        closing = isinstance(self.event, MappingEndEvent)  # `{}`
+        super().expect_first_flow_mapping_key()
+        if closing:
+            self.no_newline = False
+
+
+class _Composer(Composer):
+    """ruamel's composer, keeping the comment lines above a flow collection item.
+
+    ruamel replaces the comments of `- {a: 2}  # c2` with its end-of-line
+    comment, and a comment line written above that item is lost on reading.
+    """
+
+    def compose_sequence_node(self, anchor: Any) -> Any:
+        above = _lines_above(self.parser.peek_event())
+        return _with_lines_above(super().compose_sequence_node(anchor), above)
+
+    def compose_mapping_node(self, anchor: Any) -> Any:
+        above = _lines_above(self.parser.peek_event())
+        return _with_lines_above(super().compose_mapping_node(anchor), above)
+
+
+def _lines_above(event: Any) -> Any:
+    comment = getattr(event, "comment", None)
+    return comment[1] if comment and len(comment) > 1 else None
+
+
+def _with_lines_above(node: Any, above: Any) -> Any:
+    if above and node.comment is not None and node.comment[1] is None:
+        node.comment[1] = above
+    return node
+
+
 def _engine() -> YAML:
     engine = YAML(typ="rt")
+    engine.Composer = _Composer
+    engine.Emitter = _Emitter
     engine.indent(mapping=INDENT, sequence=2 * INDENT, offset=INDENT)
     engine.preserve_quotes = True
     engine.width = 4096  # never fold a long description onto a second line
@@ -215,7 +271,10 @@ def _problem(display: str, exc: YAMLError) -> Problem:
 
 def _check_kept(display: str, comments: Counter[str], before: str, after: str) -> None:
     """Refuse (never write) a result that would change data or comments."""
-    same = yaml.safe_load(before) == yaml.safe_load(after)
+    try:
+        same = yaml.safe_load(before) == yaml.safe_load(after)
+    except yaml.YAMLError:
+        same = False  # ruamel wrote something YAML cannot read back
     if same and comments == comment_lines(after):
         return
     what = "the comments" if same else "the data"

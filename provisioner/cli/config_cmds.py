@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from provisioner import config, scaffold, schema
+from provisioner import citemplates, config, scaffold, schema
 from provisioner.cli import EXIT_ERROR, cli
 from provisioner.errors import Problem, ProvisionerError
 
@@ -101,13 +101,21 @@ def schema_command(ctx: click.Context, check: bool) -> None:
 
 @cli.command("init")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
-def init_command(path: Path) -> None:
+@click.option(
+    "--ci",
+    type=click.Choice(citemplates.CHOICES),
+    default=citemplates.NONE,
+    show_default=True,
+    help="Also write this CI's workflow: validate and plan on each pull or "
+    "merge request, apply on the default branch.",
+)
+def init_command(path: Path, ci: str) -> None:
     """Start a repository: provisioner.yaml, rooms/, schemas, .gitignore.
 
-    Existing files are never overwritten; the local state file (it holds join
-    links) is added to .gitignore.
+    Existing files are never overwritten (each one is reported as left as it
+    is); the local state file (it holds join links) is added to .gitignore.
     """
-    for step in scaffold.init(path):
+    for step in scaffold.init(path, ci):
         shown = config.display_path(step.path)
         click.echo(f"{shown}: {step.what}")
     click.echo(
