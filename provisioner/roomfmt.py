@@ -13,17 +13,16 @@ Invariants, each checked before anything is written:
 - no comment is lost: the comment lines of the file before are all there after;
 - formatting is idempotent.
 
-The YAML is rewritten through ruamel.yaml's round-trip mode, never by editing
-text. ruamel keeps a comment attached to the node before it, which is right
-for an end-of-line comment but wrong for the comment lines above a key: they
-would stay behind when the key moves. `provisioner.roomcomments` detaches those
+The YAML is rewritten through ruamel.yaml's round-trip mode (`roundtrip`),
+never by editing text. ruamel keeps a comment attached to the node before it,
+which is right for an end-of-line comment but wrong for the comment lines above
+a key: they would stay behind when the key moves. `roomcomments` detaches those
 lines before a mapping is reordered and attaches them to the key they precede.
 """
 
 from __future__ import annotations
 
 import difflib
-import io
 import os
 import tempfile
 from collections import Counter
@@ -33,16 +32,10 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.composer import Composer
-from ruamel.yaml.emitter import RoundTripEmitter
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import MappingEndEvent, SequenceEndEvent
-from ruamel.yaml.tokens import CommentToken, DocumentStartToken
 
-from provisioner import config, roomcomments, rules, yamlio
-from provisioner.errors import ConfigError, Problem, ProvisionerError
+from provisioner import config, roomcomments, roundtrip, rules, yamlio
+from provisioner.errors import ConfigError, ProvisionerError
 
 TOP_ORDER: Final = (
     "defaults",
@@ -58,7 +51,7 @@ ROOM_ORDER: Final = (
     "participants",
 )
 USER_ORDER: Final = tuple(field.name for field in rules.USER_FIELDS)
-INDENT: Final = 2
+INDENT: Final = roundtrip.INDENT
 
 Rank = Callable[[Any], tuple[int, str]]
 
@@ -126,35 +119,14 @@ def format_text(text: str, display: str = "<text>") -> str:
     """`text` in the canonical layout; ConfigError when ruamel cannot read it."""
     if not text.strip():
         return text
-    engine = _engine()
-    try:
-        tokens = list(engine.scan(text))
-        data = engine.load(text)
-    except YAMLError as exc:
-        raise ConfigError([_problem(display, exc)]) from None
+    data, tokens = roundtrip.read(text, display)
     if not isinstance(data, CommentedMap):
         return text  # not a room file's shape: validate says so, fmt leaves it
-    roomcomments.open_document(data, _opening(tokens))
+    roomcomments.open_document(data, roundtrip.opening_comments(tokens))
     arrange(data)
-    stream = io.StringIO()
-    engine.dump(data, stream)
-    formatted = stream.getvalue()
-    _check_kept(display, _comments(tokens), text, formatted)
+    formatted = roundtrip.write(data)
+    _check_kept(display, roundtrip.comments(tokens), text, formatted)
     return formatted
-
-
-def _opening(tokens: list[Any]) -> list[CommentToken]:
-    """The comments above a `---` line: ruamel would drop them.
-
-    One document per file needs no `---`, so fmt writes none and moves them
-    to the top of the document.
-    """
-    return [
-        comment
-        for token in tokens
-        if isinstance(token, DocumentStartToken)
-        for comment in _attached(token)
-    ]
 
 
 def arrange(doc: CommentedMap) -> None:
@@ -191,120 +163,19 @@ def _by_name(key: Any) -> tuple[int, str]:
     return (0 if isinstance(key, str) else 1, str(key))
 
 
-class _Emitter(RoundTripEmitter):
-    """ruamel's emitter, with the line break after a flow collection's comment.
-
-    After `- {a: 1}  # note` in a list whose key has a comment of its own,
-    ruamel forgets that the comment ended the line, and the next block item's
-    second key lands on the first key's line (`- b: 1 c: 2`). Closing a flow
-    collection with a comment now resets that state, as closing one without a
-    comment always did.
-    """
-
-    def expect_flow_sequence_item(self) -> None:
-        closing = isinstance(self.event, SequenceEndEvent)
-        super().expect_flow_sequence_item()
-        if closing:
-            self.no_newline = False
-
-    def expect_flow_mapping_key(self) -> None:
-        closing = isinstance(self.event, MappingEndEvent)
-        super().expect_flow_mapping_key()
-        if closing:
-            self.no_newline = False
-
-    def expect_first_flow_mapping_key(self) -> None:
-        closing = isinstance(self.event, MappingEndEvent)  # `{}`
-        super().expect_first_flow_mapping_key()
-        if closing:
-            self.no_newline = False
-
-
-class _Composer(Composer):
-    """ruamel's composer, keeping the comment lines above a flow collection item.
-
-    ruamel replaces the comments of `- {a: 2}  # c2` with its end-of-line
-    comment, and a comment line written above that item is lost on reading.
-    """
-
-    def compose_sequence_node(self, anchor: Any) -> Any:
-        above = _lines_above(self.parser.peek_event())
-        return _with_lines_above(super().compose_sequence_node(anchor), above)
-
-    def compose_mapping_node(self, anchor: Any) -> Any:
-        above = _lines_above(self.parser.peek_event())
-        return _with_lines_above(super().compose_mapping_node(anchor), above)
-
-
-def _lines_above(event: Any) -> Any:
-    comment = getattr(event, "comment", None)
-    return comment[1] if comment and len(comment) > 1 else None
-
-
-def _with_lines_above(node: Any, above: Any) -> Any:
-    if above and node.comment is not None and node.comment[1] is None:
-        node.comment[1] = above
-    return node
-
-
-def _engine() -> YAML:
-    engine = YAML(typ="rt")
-    engine.Composer = _Composer
-    engine.Emitter = _Emitter
-    engine.indent(mapping=INDENT, sequence=2 * INDENT, offset=INDENT)
-    engine.preserve_quotes = True
-    engine.width = 4096  # never fold a long description onto a second line
-    # `[{user_id: a}]` stays as written, not `[user_id: a]`.
-    engine.brace_single_entry_mapping_in_flow_sequence = True
-    return engine
-
-
-def _problem(display: str, exc: YAMLError) -> Problem:
-    if isinstance(exc, MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        message = exc.problem or exc.context or "invalid YAML"
-        if mark is not None:
-            return Problem(display, mark.line + 1, mark.column + 1, message)
-    first = str(exc).strip().splitlines() or ["invalid YAML"]
-    return Problem(display, 1, 1, first[0])
-
-
 def _check_kept(display: str, comments: Counter[str], before: str, after: str) -> None:
     """Refuse (never write) a result that would change data or comments."""
     try:
         same = yaml.safe_load(before) == yaml.safe_load(after)
     except yaml.YAMLError:
         same = False  # ruamel wrote something YAML cannot read back
-    if same and comments == comment_lines(after):
+    if same and comments == roundtrip.comment_lines(after):
         return
     what = "the comments" if same else "the data"
     raise ProvisionerError(
         f"{display}: formatting would change {what}; the file is left as it is "
         "(please report this as a bug, with the file)"
     )
-
-
-def comment_lines(text: str) -> Counter[str]:
-    """Every comment line of a YAML text (as YAML's scanner reads it), stripped."""
-    return _comments(list(_engine().scan(text)))
-
-
-def _comments(tokens: list[Any]) -> Counter[str]:
-    found: Counter[str] = Counter()
-    for token in tokens:
-        for comment in _attached(token):
-            lines = (line.strip() for line in comment.value.split("\n"))
-            found.update(line for line in lines if line.startswith("#"))
-    return found
-
-
-def _attached(token: Any) -> list[CommentToken]:
-    """The comment tokens ruamel's scanner hangs on `token` (it yields none)."""
-    found: list[CommentToken] = []
-    for part in getattr(token, "comment", None) or []:
-        parts = part if isinstance(part, list) else [part]
-        found += [c for c in parts if isinstance(c, CommentToken)]
-    return found
 
 
 def write(formatted: Formatted) -> None:

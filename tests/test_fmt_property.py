@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provisioner import rules
-from provisioner.roomfmt import ROOM_ORDER, TOP_ORDER, comment_lines, format_text
+from provisioner.roomfmt import ROOM_ORDER, TOP_ORDER, format_text
+from provisioner.roundtrip import comment_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "rooms").rglob("*.yaml"))
