@@ -110,8 +110,10 @@ def format_file(path: Path, display: str) -> Formatted:
         raise ConfigError([min(doc.problems)])
     try:
         before = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProvisionerError(f"{display}: cannot read ({exc})") from None
+    except OSError as exc:
+        raise ProvisionerError(f"{display}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ProvisionerError(f"{display}: fmt reads UTF-8 text only") from None
     return Formatted(path, display, before, format_text(before, display))
 
 
@@ -188,7 +190,9 @@ def write(formatted: Formatted) -> None:
         mode = target.stat().st_mode & 0o7777
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
-        raise ProvisionerError(f"{formatted.display}: cannot write ({exc})") from None
+        raise ProvisionerError(
+            f"{formatted.display}: cannot write ({exc.strerror})"
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
             file.write(formatted.after)
@@ -198,4 +202,6 @@ def write(formatted: Formatted) -> None:
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
-        raise ProvisionerError(f"{formatted.display}: cannot write ({exc})") from None
+        raise ProvisionerError(
+            f"{formatted.display}: cannot write ({exc.strerror})"
+        ) from None

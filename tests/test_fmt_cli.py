@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from provisioner.cli import _register, cli
+from provisioner.errors import ConfigError, ProvisionerError
 from provisioner.roomfmt import format_text
 
 _register()
@@ -147,7 +148,7 @@ def test_a_broken_file_is_one_line_and_exit_1(
     (only,) = result.stderr.splitlines()
     assert only.startswith(line)
     assert result.stdout.splitlines()[-1] == (
-        "1 file reformatted, 1 file already formatted, 1 file not readable as YAML."
+        "1 file reformatted, 1 file already formatted, 1 file left as it was (errors)."
     )
     assert "Traceback" not in result.output
     assert (project / "rooms" / "bad.yaml").read_text("utf-8") == text
@@ -243,3 +244,87 @@ def test_fmt_runs_as_a_command(project: Path) -> None:
     )
     assert result.returncode == 1
     assert "Would reformat rooms/team.yaml" in result.stderr
+
+
+def test_yaml_that_ruamel_cannot_read_is_a_problem_with_its_place() -> None:
+    with pytest.raises(ConfigError) as caught:
+        format_text("rooms:\n  a: [1,\n", "x.yaml")
+    (problem,) = caught.value.problems
+    assert (problem.path, problem.line, problem.col) == ("x.yaml", 3, 1)
+    with pytest.raises(ConfigError) as caught:
+        format_text("rooms: \x01\n", "x.yaml")
+    assert str(caught.value).startswith("x.yaml:1:1: ")
+
+
+@pytest.mark.parametrize(
+    ("written", "what"),
+    [
+        ("users: {}\nrooms: {}\n", "the comments"),  # the comment went
+        ("# kept\nrooms: {a: 1}\n", "the data"),
+        ("# kept\nrooms: {a: [}\n", "the data"),  # not even YAML
+    ],
+)
+def test_a_result_that_lost_something_is_refused(
+    monkeypatch: pytest.MonkeyPatch, written: str, what: str
+) -> None:
+    monkeypatch.setattr("provisioner.roundtrip.write", lambda data: written)
+    with pytest.raises(ProvisionerError, match=f"would change {what}"):
+        format_text("# kept\nrooms: {}\nusers: {}\n", "x.yaml")
+
+
+def test_the_refusal_leaves_the_file_and_says_so(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("provisioner.roundtrip.write", lambda data: "rooms: {}\n")
+    result = fmt(project)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: rooms/{name}.yaml: formatting would change the data; the file "
+        "is left as it is (please report this as a bug, with the file)"
+        for name in ("done", "team")
+    ]
+    assert (project / "rooms" / "team.yaml").read_text("utf-8") == UNSORTED
+
+
+def test_a_file_that_is_not_utf8_is_an_error(project: Path) -> None:
+    (project / "rooms" / "wide.yaml").write_text("rooms: {}\n", encoding="utf-16")
+    result = fmt(project)
+    assert result.exit_code == 1
+    assert "rooms/wide.yaml: fmt reads UTF-8 text only" in result.stderr
+
+
+def test_no_temporary_file_is_an_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(**_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("provisioner.roomfmt.tempfile.mkstemp", refuse)
+    result = fmt(project)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: rooms/team.yaml: cannot write (No space left on device)\n"
+    )
+
+
+def test_users_that_are_not_mappings_are_left_as_they_are() -> None:
+    text = "users:\n  alice:\n  bob: {language: en, role: basic}\n"
+    assert format_text(text) == (
+        "users:\n  alice:\n  bob: {role: basic, language: en}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # ruamel wrote `- b: 1 c: 2` after a flow item's comment (roundtrip._Emitter)
+        "p:  # c1\n  - {a: 1}  # c2\n  - b: 1\n    c: 2\n",
+        "p:  # c1\n  - [1]  # c2\n  - b: 1\n    c: 2\n",
+        "p:  # c1\n  - {}  # c2\n  - b: 1\n    c: 2\n",
+        # ruamel lost `# c1` above a flow item with a comment (roundtrip._Composer)
+        "p:\n  - {a: 1}\n  # c1\n  - {a: 2}  # c2\n",
+        "p:\n  - [1]\n  # c1\n  - [2]  # c2\n",
+    ],
+)
+def test_what_ruamel_alone_would_garble_comes_back_as_written(text: str) -> None:
+    assert format_text(text) == text

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import click
 
 from provisioner import config, roomfmt
 from provisioner.cli import EXIT_ERROR, cli
-from provisioner.errors import ConfigError
+from provisioner.errors import ConfigError, ProvisionerError
 
+CHANGED, UNCHANGED, FAILED = "changed", "unchanged", "failed"
 SHELLS = ("bash", "zsh", "fish")
 COMPLETE_VAR = "_PROVISIONER_COMPLETE"
 
@@ -43,20 +45,21 @@ def fmt_command(
     folders) default to the settings' rooms folder.
     """
     dry = check or show_diff
-    changed, unchanged, broken = 0, 0, 0
-    for path in roomfmt.room_files(paths):
-        display = config.display_path(path)
-        try:
-            result = roomfmt.format_file(path, display)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            broken += 1
-            continue
+    outcomes = Counter(
+        _format(path, dry, show_diff) for path in roomfmt.room_files(paths)
+    )
+    _summary(outcomes, dry)
+    if outcomes[FAILED] or (check and outcomes[CHANGED]):
+        ctx.exit(EXIT_ERROR)
+
+
+def _format(path: Path, dry: bool, show_diff: bool) -> str:
+    """Format one file (or say what would change); a failure stops only this file."""
+    display = config.display_path(path)
+    try:
+        result = roomfmt.format_file(path, display)
         if not result.changed:
-            unchanged += 1
-            continue
-        changed += 1
+            return UNCHANGED
         if show_diff:
             click.echo(result.diff(), nl=False)
         if dry:
@@ -64,17 +67,22 @@ def fmt_command(
         else:
             roomfmt.write(result)
             click.echo(f"Reformatted {display}")
-    _summary(changed, unchanged, broken, dry)
-    if broken or (check and changed):
-        ctx.exit(EXIT_ERROR)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        return FAILED
+    except ProvisionerError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return FAILED
+    return CHANGED
 
 
-def _summary(changed: int, unchanged: int, broken: int, dry: bool) -> None:
+def _summary(outcomes: Counter[str], dry: bool) -> None:
     verb = "would be reformatted" if dry else "reformatted"
-    parts = [f"{_plural(changed, 'file')} {verb}"]
-    parts.append(f"{_plural(unchanged, 'file')} already formatted")
-    if broken:
-        parts.append(f"{_plural(broken, 'file')} not readable as YAML")
+    parts = [f"{_plural(outcomes[CHANGED], 'file')} {verb}"]
+    parts.append(f"{_plural(outcomes[UNCHANGED], 'file')} already formatted")
+    if outcomes[FAILED]:
+        parts.append(f"{_plural(outcomes[FAILED], 'file')} left as it was (errors)")
     click.echo(", ".join(parts) + ".", err=dry)
 
 
