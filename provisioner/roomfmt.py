@@ -79,7 +79,11 @@ class Formatted:
             fromfile=self.display,
             tofile=self.display,
         )
-        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        # As diff(1) writes a last line that has no line break, so patch(1) reads it.
+        missing = "\n\\ No newline at end of file\n"
+        return "".join(
+            line if line.endswith("\n") else line + missing for line in lines
+        )
 
 
 def room_files(paths: Iterable[Path], root: Path = Path(".")) -> list[Path]:

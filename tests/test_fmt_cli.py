@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from provisioner.errors import ConfigError, ProvisionerError
 from provisioner.roomfmt import format_text
 
 _register()
+NEEDS_PATCH = pytest.mark.skipif(shutil.which("patch") is None, reason="no patch(1)")
 
 UNSORTED = """\
 # yaml-language-server: $schema=../schemas/rooms.schema.json
@@ -101,6 +103,7 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(project: Path) -> None:
     assert fmt(project, "--diff", "--check").exit_code == 1
 
 
+@NEEDS_PATCH
 def test_the_diff_applies_as_a_patch(project: Path) -> None:
     diff = fmt(project, "--diff").stdout
     subprocess.run(
@@ -328,3 +331,15 @@ def test_users_that_are_not_mappings_are_left_as_they_are() -> None:
 )
 def test_what_ruamel_alone_would_garble_comes_back_as_written(text: str) -> None:
     assert format_text(text) == text
+
+
+@NEEDS_PATCH
+def test_a_file_without_a_last_line_break_diffs_as_a_patch(project: Path) -> None:
+    team = project / "rooms" / "team.yaml"
+    team.write_text("rooms:\n  b: {}\n  a: {}", encoding="utf-8")
+    diff = fmt(project, "--diff").stdout
+    assert "\\ No newline at end of file\n" in diff
+    subprocess.run(
+        ["patch", "-s", "-p0"], input=diff, text=True, cwd=project, check=True
+    )
+    assert team.read_text("utf-8") == "rooms:\n  a: {}\n  b: {}\n"
