@@ -96,7 +96,10 @@ def run(args: argparse.Namespace) -> None:
     command = [sys.executable, "-m", "provisioner", "apply", "--auto-approve"]
     with emulator("--latency", "20") as (url, key), project(0) as root:
         env = {**os.environ, **FAST, "KALEYRA_API_URL": url, "KALEYRA_API_KEY": key}
-        settings = "rooms: rooms/\nstate: rooms.state.json\nmax_delete_percent: 100\n"
+        settings = (
+            "rooms: rooms/\nstate: rooms.state.json\n"
+            "max_delete_percent: 100\nmax_replace_percent: 100\n"
+        )
         (root / "provisioner.yaml").write_text(settings)
         for generation in range(1, args.repetitions + 1):
             document = estate(rng, generation, args.rooms)

@@ -226,6 +226,8 @@ class Settings:
     api_retry_budget_seconds: int = rules.DEFAULT_RETRY_BUDGET_SECONDS
     on_replace: str = rules.DEFAULT_ON_REPLACE
     max_delete_percent: int = rules.DEFAULT_MAX_DELETE_PERCENT
+    max_replace_percent: int = rules.DEFAULT_MAX_REPLACE_PERCENT
+    max_drift_percent: int = rules.DEFAULT_MAX_DRIFT_PERCENT
     prune_users: bool = False
     state_history_keep: int = 100
     lock_lease_seconds: int = 60

@@ -250,6 +250,8 @@ class RoomStatus(StrEnum):
 ON_REPLACE_ACTIONS: Final = ("disable", "delete")
 DEFAULT_ON_REPLACE: Final = "disable"
 DEFAULT_MAX_DELETE_PERCENT: Final = 25
+DEFAULT_MAX_REPLACE_PERCENT: Final = 25
+DEFAULT_MAX_DRIFT_PERCENT: Final = 50
 MIN_MANAGED_FOR_LIMITS: Final = 4
 """The percentage limits apply only when the state holds at least this many rooms."""
 
@@ -283,6 +285,26 @@ SETTINGS_FIELDS: Final[tuple[Field, ...]] = (
         "Refuse a plan that deletes more than this share of managed rooms "
         "(when state holds at least 4), unless --allow-deletes.",
         default=DEFAULT_MAX_DELETE_PERCENT,
+        minimum=0,
+        maximum=100,
+    ),
+    Field(
+        "max_replace_percent",
+        "integer",
+        "Refuse a plan that replaces more than this share of managed rooms "
+        "(each replace issues new links for every participant; when state holds "
+        "at least 4), unless --allow-replace.",
+        default=DEFAULT_MAX_REPLACE_PERCENT,
+        minimum=0,
+        maximum=100,
+    ),
+    Field(
+        "max_drift_percent",
+        "integer",
+        "Refuse to re-create rooms when refresh finds more than this share of "
+        "managed rooms gone (a wrong key or address looks like that; when state "
+        "holds at least 4), unless --allow-drift.",
+        default=DEFAULT_MAX_DRIFT_PERCENT,
         minimum=0,
         maximum=100,
     ),

@@ -44,6 +44,26 @@ def test_a_saved_plan_cannot_be_narrowed_at_apply(project: Project) -> None:
     )
 
 
+def test_an_allowance_typed_at_apply_cannot_change_a_saved_plan(
+    project: Project,
+) -> None:
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    result = run("apply", "plan.json", "--allow-deletes")
+    assert result.exit_code == 1
+    assert "--allow-deletes cannot change a saved plan" in result.output
+
+
+def test_an_allowance_from_the_ci_environment_does_not_break_a_saved_plan(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    monkeypatch.setenv("PROVISIONER_ALLOW_DELETES", "1")
+    monkeypatch.setenv("PROVISIONER_ALLOW_REPLACE", "1")
+    result = run("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert set(project.room_ids()) == {"standup"}
+
+
 def test_a_file_that_is_not_a_plan_is_refused(project: Project) -> None:
     (project.root / "notes.json").write_text("{}")
     result = run("apply", "notes.json", "--auto-approve")

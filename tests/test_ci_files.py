@@ -134,9 +134,10 @@ def test_the_gitlab_plan_job_notes_the_plan_then_the_errors(tmp_path: Path) -> N
         planned = gitlab_plan(root, forge)
         assert planned.returncode == 0, planned.stderr
         [note] = forge.bodies(("gitlab", 5))
-        assert note.startswith(
-            f"{MARKER}\n<!-- kaleyra-rooms-checksum: none -->\n## Plan"
-        )
+        # Merge-request pipelines hold no key: an offline plan, and it says so.
+        head = f"{MARKER}\n<!-- kaleyra-rooms-checksum: none -->\noffline plan"
+        assert note.startswith(head)
+        assert "\n## Plan: 1 to create" in note
         (root / "rooms" / "team.yaml").write_text(ROOMS + "  x: {live: 2}\n")
         broken = gitlab_plan(root, forge)
         assert broken.returncode == 1
@@ -174,3 +175,19 @@ def test_the_validate_hook_as_pre_commit_runs_it(tmp_path: Path) -> None:
     )
     assert good.returncode == 0, good.stdout  # narrowed to the staged file
     assert bad.returncode == 1 and bad.stdout.startswith("rooms/bad.yaml:")
+
+
+def test_init_writes_the_shipped_workflows_word_for_word() -> None:
+    from provisioner.config.citemplates import ci_files
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    github = ci_files("github")
+    assert set(github) == {
+        f".github/workflows/rooms-{name}.yml" for name in ("pr", "plan", "apply")
+    }
+    for target, text in github.items():
+        shipped = examples / "github" / Path(target).name
+        assert text == shipped.read_text(encoding="utf-8"), target
+    gitlab = ci_files("gitlab")
+    shipped = (examples / "gitlab" / ".gitlab-ci.yml").read_text(encoding="utf-8")
+    assert gitlab == {".gitlab-ci.yml": shipped}

@@ -58,7 +58,9 @@ def test_apply_killed_at_random_moments_converges(
 ) -> None:
     rng = random.Random(SEED)
     emulator.configure(latency_ms=20)
-    project = Project(tmp_path, emulator, "max_delete_percent: 100\n")
+    project = Project(
+        tmp_path, emulator, "max_delete_percent: 100\nmax_replace_percent: 100\n"
+    )
     interrupted = caught_unfinished = reported = 0
     for generation in range(1, REPETITIONS + 1):
         rooms = estate(rng, generation)

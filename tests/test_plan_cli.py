@@ -33,11 +33,17 @@ from provisioner.cli import cli
 from provisioner.config import Estate, Settings
 from provisioner.errors import Problem
 from provisioner.plan import Plan
+from provisioner.plan.safety import ListedRoom, unrecorded_creates
 from provisioner.plan.savedplan import check_fresh
 from provisioner.state.document import State
 from provisioner.state.local import LocalBackend
 
 STATE = "rooms.state.json"
+NOT_CHECKED = (
+    "not checked: drift, users, plus roles, calls in progress, rooms already on the API"
+)
+OFFLINE_TEXT = f"offline plan (refresh off: no KALEYRA_API_KEY)\n  {NOT_CHECKED}\n\n"
+OFFLINE_MARKDOWN = f"offline plan (refresh off: no KALEYRA_API_KEY) — {NOT_CHECKED}\n\n"
 ROOMS = by_name(room("standup"), room("clinic", ["alice", "carol"]))
 USERS = users_by_id(user("alice"), user("bob", "basic"), user("carol", "basic"))
 
@@ -53,6 +59,8 @@ class Project:
         self.checked: list[tuple[Plan, frozenset[str]]] = []
         self.drift: dict[str, str] = {}
         self.running: frozenset[str] = frozenset()
+        self.on_api: list[ListedRoom] = []
+        self.looked_for: list[dict[str, str]] = []
 
     def save(self, wanted: State) -> State:
         return save_state(self.root / STATE, wanted)
@@ -65,6 +73,12 @@ class Project:
         self, settings: Settings, plan: Plan, external: Collection[str]
     ) -> None:
         self.checked.append((plan, frozenset(external)))
+
+    def find_on_api(
+        self, settings: Settings, plan: Plan, current: State
+    ) -> list[ListedRoom]:
+        self.looked_for.append(unrecorded_creates(plan))
+        return self.on_api
 
     def refresh(
         self, settings: Settings, current: State
@@ -80,6 +94,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.setattr(plan_cmds, "load_estate", lambda settings: result.estate)
     monkeypatch.setattr(plan_cmds, "refresh_state", result.refresh)
     monkeypatch.setattr(plan_cmds, "check_users", result.check_users)
+    monkeypatch.setattr(plan_cmds, "find_on_api", result.find_on_api)
     monkeypatch.delenv("KALEYRA_API_KEY", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -88,6 +103,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
 
 def plan(*args: str, env: Mapping[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, ["plan", *args], env=dict(env or {}))
+
+
+def offline(stdout: str, banner: str = OFFLINE_TEXT) -> str:
+    """A plan made without a key, after the banner it must start with."""
+    assert stdout.startswith(banner), stdout
+    return stdout.removeprefix(banner)
 
 
 def test_a_first_plan_creates_everything(project: Project) -> None:
@@ -105,7 +126,7 @@ def test_detailed_exitcode_is_2_with_changes_and_0_without(project: Project) -> 
     project.applied()
     result = plan("--detailed-exitcode")
     assert result.exit_code == 0
-    assert result.stdout == "No changes.\n"
+    assert offline(result.stdout) == "No changes.\n"
 
 
 @pytest.mark.parametrize(
@@ -155,7 +176,12 @@ def test_a_corrupt_state_is_a_one_line_error(project: Project) -> None:
     ("fmt", "check"),
     [
         ("json", lambda out: json.loads(out)["summary"]["create"] == 2),
-        ("markdown", lambda out: out.startswith("## Plan: 2 to create")),
+        (
+            "markdown",
+            lambda out: offline(out, OFFLINE_MARKDOWN).startswith(
+                "## Plan: 2 to create"
+            ),
+        ),
         ("text", lambda out: out.endswith("0 unchanged.\n")),
     ],
 )
@@ -208,7 +234,7 @@ def test_a_refused_markdown_plan_says_so_at_the_top(project: Project) -> None:
     project.estate = dataclasses.replace(project.estate, rooms={})
     result = plan("--format", "markdown", "--detailed-exitcode")
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[:5] == [
+    assert offline(result.stdout, OFFLINE_MARKDOWN).splitlines()[:5] == [
         "## Plan: 0 to create, 0 to replace, 1 to delete, 0 unchanged.",
         "",
         "> [!CAUTION]",
@@ -244,7 +270,7 @@ def test_the_sandbox_warns_about_recording(project: Project) -> None:
         project.estate, rooms=by_name(room("standup", recording=True))
     )
     result = plan()
-    assert result.stdout.splitlines()[0] == (
+    assert offline(result.stdout).splitlines()[0] == (
         "Warning: standup: recording is true, but the sandbox never records"
     )
     project.settings = dataclasses.replace(
@@ -263,7 +289,7 @@ def test_a_state_file_tracked_by_git_is_warned_about(project: Project) -> None:
     git(project.root, "init", "-q")
     assert "Warning" not in plan().stdout  # untracked
     git(project.root, "add", "-f", STATE)
-    assert plan().stdout.splitlines()[0] == (
+    assert offline(plan().stdout).splitlines()[0] == (
         "Warning: rooms.state.json is tracked by git, but it holds join links "
         "(bearer secrets): run `git rm --cached rooms.state.json` and add it to "
         ".gitignore"

@@ -27,6 +27,7 @@ CHANGE_KEYS = {
     "imported",
     "unchecked",
     "offline",
+    "request",
 }
 
 
@@ -51,6 +52,9 @@ def test_the_document_has_the_documented_top_level_keys() -> None:
         "checksum",
         "warnings",
         "notes",
+        "refreshed",
+        "offline_reason",
+        "allowed",
     ]
     assert data["format_version"] == "1"
     assert data["has_changes"] is True

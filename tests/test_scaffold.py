@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from jsonschema import Draft202012Validator
 
 from provisioner import rules
 from provisioner.cli import _register, cli
 from provisioner.config import load_estate, load_settings
+from provisioner.config.citemplates import DESTINATIONS, ci_files
+from provisioner.config.roomfmt import format_text
 from provisioner.config.scaffold import GITIGNORE_NOTE, SETTINGS_TEXT, init
 from provisioner.config.schema import stale_files
 
 _register()
+REPO = Path(__file__).resolve().parent.parent
 
 
 def run_init(*args: str) -> str:
@@ -52,16 +58,95 @@ def test_the_example_is_valid_and_creates_nothing(tmp_path: Path) -> None:
     assert (estate.problems, estate.rooms, estate.users) == ((), {}, {})
 
 
+def uncommented_example(text: str) -> str:
+    """The example with its commented room file in place of `rooms: {}`."""
+    lines = text.splitlines()
+    start = lines.index("rooms: {}")
+    assert lines[start + 1] == ""  # every later line is YAML, commented
+    return "\n".join(line.removeprefix("# ") for line in lines[start + 2 :]) + "\n"
+
+
 def test_the_example_uncommented_is_a_valid_room_file(tmp_path: Path) -> None:
     init(tmp_path)
     example = tmp_path / "rooms" / "example.yaml"
-    lines = example.read_text(encoding="utf-8").splitlines()
-    assert lines[3] == "#"  # the prose ends; every later line is YAML, commented
-    uncommented = [line.removeprefix("# ") for line in lines[4:]]
-    example.write_text("\n".join(uncommented) + "\n", encoding="utf-8")
+    example.write_text(uncommented_example(example.read_text("utf-8")), "utf-8")
     estate = load_estate(load_settings(tmp_path))
     assert [str(p) for p in estate.problems] == []
     assert sorted(estate.rooms) == ["weekly-standup"]
+
+
+def test_the_example_passes_the_shipped_schema_in_a_standard_validator(
+    tmp_path: Path,
+) -> None:
+    init(tmp_path)
+    schema = json.loads((tmp_path / "schemas" / "rooms.schema.json").read_text())
+    validator = Draft202012Validator(schema)
+    text = (tmp_path / "rooms" / "example.yaml").read_text(encoding="utf-8")
+    for document in (text, uncommented_example(text)):
+        loaded = yaml.safe_load(document)
+        assert isinstance(loaded, dict)  # a comment-only file would load as None
+        assert [error.message for error in validator.iter_errors(loaded)] == []
+
+
+def test_the_files_init_writes_are_already_formatted(tmp_path: Path) -> None:
+    init(tmp_path)
+    text = (tmp_path / "rooms" / "example.yaml").read_text(encoding="utf-8")
+    for document in (text, uncommented_example(text)):
+        assert format_text(document) == document
+
+
+@pytest.mark.parametrize(
+    ("ci", "written"),
+    [("github", ".github/workflows/rooms-pr.yml"), ("gitlab", ".gitlab-ci.yml")],
+)
+def test_init_writes_the_ci_files_asked_for(
+    tmp_path: Path, ci: str, written: str
+) -> None:
+    output = run_init(str(tmp_path), "--ci", ci)
+    assert f"{tmp_path}/{written}: created" in output.splitlines()
+    workflow = yaml.safe_load((tmp_path / written).read_text(encoding="utf-8"))
+    assert isinstance(workflow, dict)
+    others = {".github", ".gitlab-ci.yml"} - {written.split("/")[0]}
+    assert not any((tmp_path / other).exists() for other in others)
+
+
+def test_without_ci_no_ci_file_is_written(tmp_path: Path) -> None:
+    run_init(str(tmp_path))
+    assert not (tmp_path / ".github").exists()
+    assert not (tmp_path / ".gitlab-ci.yml").exists()
+
+
+def test_an_existing_ci_file_is_kept_and_named(tmp_path: Path) -> None:
+    workflow = tmp_path / ".github" / "workflows" / "rooms-apply.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("# mine\n", encoding="utf-8")
+    output = run_init(str(tmp_path), "--ci", "github")
+    assert f"{workflow}: exists, left as it is" in output.splitlines()
+    assert workflow.read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_the_github_workflow_a_pull_request_runs_holds_no_secret() -> None:
+    text = ci_files("github")[".github/workflows/rooms-pr.yml"]
+    workflow = yaml.safe_load(text)
+    assert "secrets." not in text
+    assert all("environment" not in job for job in workflow["jobs"].values())
+
+
+def test_an_unknown_ci_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["init", str(tmp_path), "--ci", "jenkins"])
+    assert result.exit_code == 1
+    assert not (tmp_path / "provisioner.yaml").exists()
+
+
+def test_every_template_is_package_data() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["provisioner"]
+    package = REPO / "provisioner"
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    templates = {p for p in (package / "templates").rglob("*") if p.is_file()}
+    assert templates == shipped
+    named = {source for files in DESTINATIONS.values() for source in files}
+    assert {p.relative_to(package / "templates").as_posix() for p in templates} == named
 
 
 def test_provisioner_yaml_states_every_default(tmp_path: Path) -> None:

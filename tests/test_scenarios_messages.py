@@ -115,7 +115,8 @@ def test_every_broken_safety_rule_is_an_error_line(tmp_path: Path) -> None:
     result = run(tmp_path, "plan")
     assert result.returncode == 1
     errors = result.stderr.splitlines()
-    assert len(errors) == 3, result.stderr
+    # prevent_destroy (delete, replace), max_delete_percent, max_replace_percent
+    assert len(errors) == 4, result.stderr
     assert all(line.startswith("Error: refusing to ") for line in errors), errors
 
 

@@ -1,9 +1,12 @@
 """The apply workflow as a library: what `provisioner apply` does, minus the terminal.
 
 `apply_fresh` holds the state lock from planning to the last state write: it
-reconciles pending creates, refreshes, plans exactly as `plan` does, shows the
-plan, checks it is safe, asks, and applies. `apply_saved` applies a saved plan
-exactly: stale plans are refused first, then pending creates are reconciled.
+reconciles pending creates, refreshes, plans exactly as `plan` does, looks for
+rooms the plan would duplicate (one walk of the room list, after the
+reconciliation, so crash recovery never trips it), shows the plan, checks it
+is safe, asks, and applies. `apply_saved` applies a saved plan exactly: stale
+plans are refused first, then pending creates are reconciled, then the
+duplicates are looked for.
 What the user sees and answers goes through a `Console`, so the click command
 only parses flags and renders.
 """
@@ -22,16 +25,22 @@ from provisioner.apply.context import ApplyOptions
 from provisioner.apply.ledger import ApplyReport
 from provisioner.apply.planfile import load_plan
 from provisioner.apply.progress import Progress
-from provisioner.apply.refresh import RefreshResult, refresh
+from provisioner.apply.refresh import RefreshResult, refresh, rooms_on_api
 from provisioner.apply.run import ApplyRun
 from provisioner.config import load_estate, load_settings
 from provisioner.errors import ProvisionerError
 from provisioner.kaleyra import ApiKey
 from provisioner.model import Estate, Settings
-from provisioner.plan import Plan
-from provisioner.plan.build import build_plan, policy
+from provisioner.plan import Plan, Request
+from provisioner.plan.build import build_plan, offline_reason, policy
 from provisioner.plan.entries import renamed
-from provisioner.plan.safety import check_safety
+from provisioner.plan.request import allowance_phrase
+from provisioner.plan.safety import (
+    ListedRoom,
+    judge,
+    judge_duplicates,
+    unrecorded_creates,
+)
 from provisioner.plan.savedplan import check_fresh
 from provisioner.state import backend_for
 from provisioner.state.document import State, StateBackend
@@ -78,18 +87,18 @@ def apply_fresh(
     estate = load_checked_estate(settings, console)
     backend = backend_for(settings)
     key = api_key()
-    do_refresh = key is not None if options.refresh is None else options.refresh
-    if do_refresh:
+    offline = offline_reason(options, key is not None)
+    if offline is None:
         key = require_key("refresh (or pass --no-refresh)")
     with backend.lock("apply", lock_timeout):
         state = backend.read()
         if key is None:
             _offline(settings, estate, state, options, console)
             return None
-        options = dataclasses.replace(options, refresh=do_refresh)
+        options = dataclasses.replace(options, refresh=offline is None)
 
         async def work(run: ApplyRun) -> ApplyReport | None:
-            return await _fresh_run(settings, estate, run, console)
+            return await _fresh_run(settings, estate, run, console, offline)
 
         return _with_run(settings, key, backend, state, options, console, work)
 
@@ -116,6 +125,7 @@ def apply_saved(
         async def work(run: ApplyRun) -> ApplyReport:
             run.ctx.on_replace = plan.on_replace
             await run.recover()
+            await _no_duplicates(run, plan, console)
             return await run.execute(plan)
 
         return _with_run(settings, key, backend, state, options, console, work)
@@ -151,8 +161,19 @@ async def _refreshed(run: ApplyRun) -> RefreshResult:
     return await refresh(run.ctx.client, run.state, run.ctx.options.parallelism)
 
 
+async def _on_api(run: ApplyRun, plan: Plan) -> tuple[ListedRoom, ...]:
+    """Live rooms unknown to the state that the plan's creates would duplicate."""
+    if not run.ctx.options.refresh:
+        return ()
+    return await rooms_on_api(run.ctx.client, run.state, unrecorded_creates(plan))
+
+
 async def _fresh_run(
-    settings: Settings, estate: Estate, run: ApplyRun, console: Console
+    settings: Settings,
+    estate: Estate,
+    run: ApplyRun,
+    console: Console,
+    offline: str | None,
 ) -> ApplyReport | None:
     request = run.ctx.options.request()
     await run.recover()
@@ -165,15 +186,40 @@ async def _fresh_run(
         drift=found.drift,
         users_gone=found.users_gone,
         read_back=await read_imports(run.ctx.client, estate.entries, run.state),
+        offline=offline,
     )
+    rules = policy(
+        settings,
+        request,
+        renamed(plan.rooms, found.running),  # moved: entries rename them
+        gone=found.gone,
+        on_api=await _on_api(run, plan),
+    )
+    verdict = judge(plan, run.state, rules)
+    plan = verdict.shown_on(plan)
     console.show_plan(plan)
     check_reviewed(plan, run.ctx.options.expect_checksum)
-    running = renamed(plan.rooms, found.running)  # moved: entries rename them
-    check_safety(plan, run.state, policy(settings, request, running))
+    verdict.enforce()
     if not plan.has_changes:
         return None
     console.confirm()
     return await run.execute(plan, estate.external_users)
+
+
+async def _no_duplicates(run: ApplyRun, plan: Plan, console: Console) -> None:
+    """A saved plan's creates must not repeat live rooms the state lacks.
+
+    The plan may have been made offline, so apply looks, once the pending
+    creates are reconciled; --allow-duplicates at plan or apply time lifts it.
+    """
+    options = run.ctx.options
+    allow = options.allow_duplicates or plan.options.allow_duplicates
+    request = Request(allow_duplicates=allow)
+    found = await rooms_on_api(run.ctx.client, run.state, unrecorded_creates(plan))
+    verdict = judge_duplicates(plan, found, request)
+    verdict.enforce()
+    for allowance in verdict.allowed:
+        console.note(f"{allowance.what}; allowed by {allowance_phrase(allowance.name)}")
 
 
 def _offline(
@@ -185,8 +231,11 @@ def _offline(
 ) -> None:
     """Without a key: show the plan; fine when there is nothing to do."""
     request = options.request()
-    plan = build_plan(settings, estate, state, request)
+    offline = offline_reason(request, has_key=False)
+    plan = build_plan(settings, estate, state, request, offline=offline)
+    verdict = judge(plan, state, policy(settings, request))
+    plan = verdict.shown_on(plan)
     console.show_plan(plan)
-    check_safety(plan, state, policy(settings, request))
+    verdict.enforce()
     if plan.has_changes:
         require_key("apply these changes")

@@ -133,6 +133,8 @@ COMMANDS: dict[str, str] = {
     "doctor": "provisioner.cli.doctor_cmds:doctor_command",
     "pr-comment": "provisioner.cli.ci_cmds:pr_comment",
     "ci": "provisioner.cli.ci_cmds:ci_group",
+    "fmt": "provisioner.cli.fmt_cmds:fmt_command",
+    "completion": "provisioner.cli.fmt_cmds:completion_command",
 }
 cli.lazy.update(COMMANDS)
 

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from provisioner.apply.context import ApplyOptions, reconcile_delay_from_env
 from provisioner.apply.ledger import ApplyReport
@@ -176,11 +177,19 @@ def apply_command(
 
 
 def _refuse_planning_flags(request: Request) -> None:
+    """A saved plan is applied as reviewed: flags that would re-plan it are refused.
+
+    Only flags typed on the command line: a PROVISIONER_ALLOW_* variable set
+    for the whole CI job must not break `apply PLANFILE`.
+    """
+    typed = click.get_current_context().get_parameter_source
     planning = {
         "--target": request.targets,
         "--replace": request.replace,
-        "--allow-deletes": request.allow_deletes,
-        "--allow-replace": request.allow_replace,
+        "--allow-deletes": request.allow_deletes
+        and typed("allow_deletes") is ParameterSource.COMMANDLINE,
+        "--allow-replace": request.allow_replace
+        and typed("allow_replace") is ParameterSource.COMMANDLINE,
     }
     given = [flag for flag, value in planning.items() if value]
     if given:

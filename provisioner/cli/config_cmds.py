@@ -9,7 +9,7 @@ import click
 
 from provisioner import config
 from provisioner.cli import EXIT_ERROR
-from provisioner.config import scaffold, schema
+from provisioner.config import citemplates, scaffold, schema
 from provisioner.errors import Problem, ProvisionerError
 
 
@@ -107,13 +107,21 @@ def schema_command(ctx: click.Context, check: bool) -> None:
 
 @click.command("init")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
-def init_command(path: Path) -> None:
+@click.option(
+    "--ci",
+    type=click.Choice(citemplates.CHOICES),
+    default=citemplates.NONE,
+    show_default=True,
+    help="Also write this CI's workflow: validate and plan on each pull or "
+    "merge request, apply on the default branch.",
+)
+def init_command(path: Path, ci: str) -> None:
     """Start a repository: provisioner.yaml, rooms/, schemas, .gitignore.
 
-    Existing files are never overwritten; the local state file (it holds join
-    links) is added to .gitignore.
+    Existing files are never overwritten (each one is reported as left as it
+    is); the local state file (it holds join links) is added to .gitignore.
     """
-    for step in scaffold.init(path):
+    for step in scaffold.init(path, ci):
         shown = config.display_path(step.path)
         click.echo(f"{shown}: {step.what}")
     click.echo(

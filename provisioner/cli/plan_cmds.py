@@ -1,8 +1,9 @@
 """CLI commands: plan.
 
 `plan` reads the files and the state (no lock: state writes are atomic),
-optionally refreshes from the API, shows the plan on stdout, checks it is
-safe, and saves it with --out. Exit codes follow Terraform: 0, 1 on any error,
+optionally refreshes from the API (and then looks for rooms its creates would
+duplicate), shows the plan on stdout, checks it is safe, and saves it with
+--out. Exit codes follow Terraform: 0, 1 on any error,
 and with --detailed-exitcode 2 when there are changes.
 """
 
@@ -31,10 +32,10 @@ from provisioner.config import (
 from provisioner.errors import ProvisionerError
 from provisioner.model import Estate
 from provisioner.plan import Plan, Request
-from provisioner.plan.build import build_plan, policy
+from provisioner.plan.build import build_plan, offline_reason, policy
 from provisioner.plan.entries import renamed
 from provisioner.plan.importing import ReadBack
-from provisioner.plan.safety import check_safety
+from provisioner.plan.safety import ListedRoom, judge, unrecorded_creates
 from provisioner.render import FORMATS, render
 from provisioner.render.markdown import render_refused
 from provisioner.state import backend_for
@@ -42,6 +43,7 @@ from provisioner.state.document import State
 
 EXIT_CHANGES = 2
 Refreshed = tuple[Mapping[str, str], frozenset[str], frozenset[str]]
+NOT_REFRESHED: Refreshed = ({}, frozenset(), frozenset())
 
 
 def use_color(stream: IO[Any], environ: Mapping[str, str]) -> bool:
@@ -79,6 +81,28 @@ def read_imports(
     async def run() -> Mapping[str, ReadBack]:
         async with client_for(settings, key) as client:
             return await adoption.read_imports(client, estate.entries, state)
+
+    return asyncio.run(run())
+
+
+def find_on_api(settings: Settings, plan: Plan, state: State) -> list[ListedRoom]:
+    """Live rooms the state lacks that the plan's creates would duplicate.
+
+    One walk of the room list, and none when the plan creates nothing new.
+    `plan` reconciles no pending create: those are left out (apply adopts
+    their rooms first).
+    """
+    wanted = unrecorded_creates(plan)
+    if not wanted:
+        return []
+    from provisioner.apply.connect import client_for, require_key
+    from provisioner.apply.refresh import rooms_on_api
+
+    key = require_key("refresh (or pass --no-refresh)")
+
+    async def run() -> list[ListedRoom]:
+        async with client_for(settings, key) as client:
+            return list(await rooms_on_api(client, state, wanted))
 
     return asyncio.run(run())
 
@@ -190,11 +214,9 @@ def run_plan(path: Path, request: Request, *, fmt: str, out: Path | None) -> boo
         raise click.exceptions.Exit(1)
     # Without links: a plan needs none, and a plan-only role may read none.
     state = backend_for(settings).read(links=False)
-    refresh = request.refresh
-    if refresh is None:
-        refresh = environment.has_api_key()
-    nothing: Refreshed = ({}, frozenset(), frozenset())
-    drift, running, gone = refresh_state(settings, state) if refresh else nothing
+    offline = offline_reason(request, environment.has_api_key())
+    found = refresh_state(settings, state) if offline is None else NOT_REFRESHED
+    drift, running, gone = found
     plan = build_plan(
         settings,
         estate,
@@ -203,13 +225,18 @@ def run_plan(path: Path, request: Request, *, fmt: str, out: Path | None) -> boo
         drift=drift,
         warnings=_state_warnings(settings),
         users_gone=gone,
-        read_back=read_imports(settings, estate, state) if refresh else None,
+        read_back=read_imports(settings, estate, state) if offline is None else None,
+        offline=offline,
     )
     color = fmt == "text" and use_color(sys.stdout, os.environ)
     try:
+        on_api = find_on_api(settings, plan, state) if offline is None else []
         running = renamed(plan.rooms, running)  # moved: entries rename them
-        check_safety(plan, state, policy(settings, request, running))
-        if refresh:
+        rules = policy(settings, request, running, gone=drift.keys(), on_api=on_api)
+        verdict = judge(plan, state, rules)
+        plan = verdict.shown_on(plan)
+        verdict.enforce()
+        if offline is None:
             check_users(settings, plan, estate.external_users)
     except ProvisionerError as exc:
         show(plan, fmt, color, refused=str(exc))

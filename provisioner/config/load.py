@@ -131,6 +131,8 @@ def _settings(root: Path, given: Mapping[str, Any], file: Path | None) -> Settin
         api_retry_budget_seconds=int(api["retry_budget_seconds"]),
         on_replace=str(top["on_replace"]),
         max_delete_percent=int(top["max_delete_percent"]),
+        max_replace_percent=int(top["max_replace_percent"]),
+        max_drift_percent=int(top["max_drift_percent"]),
         prune_users=bool(top["prune_users"]),
         state_history_keep=int(top["state_history_keep"]),
         lock_lease_seconds=int(top["lock_lease_seconds"]),

@@ -1,9 +1,11 @@
 """`provisioner init`: the files a new repository starts from, never overwritten.
 
 It writes `provisioner.yaml` (every key at its default, explained), a rooms
-folder with a commented example (nothing to apply until a user writes a
-room), the JSON Schemas editors read, and a `.gitignore` entry for the local
-state file and its companions: the state holds join links (bearer secrets).
+folder with an example file (`rooms: {}` and a commented example: nothing to
+apply until a user writes a room; not comment-only, so that every JSON Schema
+validator reads it as a mapping), the JSON Schemas editors read, a `.gitignore`
+entry for the local state file and its companions (the state holds join
+links, bearer secrets), and the CI files asked for.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from provisioner.config import (
     ROOM_FILE_SUFFIXES,
     SETTINGS_FILE,
     Settings,
+    citemplates,
     load_settings,
     schema,
 )
@@ -34,6 +37,8 @@ api:
   retry_budget_seconds: 900     # the most one API call waits out 429s and retries
 on_replace: disable           # the old room of a replacement: disable | delete
 max_delete_percent: 25        # refuse plans deleting more (unless --allow-deletes)
+max_replace_percent: 25       # the same for replaces (unless --allow-replace)
+max_drift_percent: 50         # refuse re-creating more found gone (--allow-drift)
 prune_users: false            # delete users removed from the files
 state_history_keep: 100       # versions the shared (postgresql://) backend keeps
 lock_lease_seconds: 60        # a dead holder of the shared lock loses it after this
@@ -42,9 +47,11 @@ lock_lease_seconds: 60        # a dead holder of the shared lock loses it after 
 EXAMPLE_NAME: Final = "example.yaml"
 EXAMPLE_TEXT: Final = """\
 # yaml-language-server: $schema={schema}
-# Rooms, keyed by name (a room's identity in the state). Uncomment, edit, then
-# run `provisioner validate` and `provisioner plan`.
-#
+# Rooms, keyed by name (a room's identity in the state). Replace `rooms: {{}}`
+# with rooms like the example below, then run `provisioner validate` and
+# `provisioner plan`.
+rooms: {{}}
+
 # defaults:                     # merged under every room of this file
 #   call_type: audio_video
 # users:                        # users this repository manages
@@ -74,8 +81,11 @@ class Step:
     what: str
 
 
-def init(root: Path) -> list[Step]:
-    """Create what is missing under `root`; existing files are left as they are."""
+def init(root: Path, ci: str = citemplates.NONE) -> list[Step]:
+    """Create what is missing under `root`; existing files are left as they are.
+
+    `ci` names the CI whose files are written too (see `citemplates`).
+    """
     try:
         root.mkdir(parents=True, exist_ok=True)
         settings_file = root / SETTINGS_FILE
@@ -85,6 +95,8 @@ def init(root: Path) -> list[Step]:
         for relative, make in schema.SCHEMA_FILES.items():
             steps.append(_create(root / relative, schema.render(make())))
         steps.append(_ignore_state(settings))
+        for target, text in citemplates.ci_files(ci).items():
+            steps.append(_create(root / target, text))
     except OSError as exc:
         where = exc.filename or root
         raise ProvisionerError(f"{where}: cannot write ({exc.strerror})") from None

@@ -18,6 +18,7 @@ that touches files, locks or the network (fcntl, yaml, httpx, psycopg) is loaded
 
 from provisioner.plan.changes import (
     Action,
+    Allowance,
     FieldChange,
     FlagChange,
     Plan,
@@ -31,6 +32,7 @@ from provisioner.plan.request import Request
 
 __all__ = [
     "Action",
+    "Allowance",
     "FieldChange",
     "FlagChange",
     "Plan",

@@ -12,11 +12,17 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from provisioner.model import Estate, Settings
-from provisioner.plan.changes import Action, Plan, PlanOptions
+from provisioner.plan.changes import (
+    OFFLINE_NO_KEY,
+    OFFLINE_NO_REFRESH,
+    Action,
+    Plan,
+    PlanOptions,
+)
 from provisioner.plan.diff import diff, sandbox_warnings
 from provisioner.plan.importing import ReadBack
 from provisioner.plan.request import NO_REQUEST, Request
-from provisioner.plan.safety import Policy
+from provisioner.plan.safety import ListedRoom, Policy
 from provisioner.plan.savedplan import inputs_fingerprint
 from provisioner.state.document import State
 
@@ -31,12 +37,13 @@ def build_plan(
     warnings: Collection[str] = (),
     users_gone: Collection[str] = (),
     read_back: Mapping[str, ReadBack] | None = None,
+    offline: str | None = None,
 ) -> Plan:
     """The plan for `estate` against `state`; safety is checked separately.
 
-    `users_gone` are managed users refresh found missing on the API: they are
-    planned as creates, as if the state had never recorded them. `read_back`:
-    the rooms of `import:` entries as read (None: apply verifies them).
+    `users_gone` (managed users refresh found missing) are planned as creates;
+    `read_back`: the rooms of `import:` entries as read (None: apply verifies
+    them); `offline` says why refresh was off (`offline_reason`), None when on.
     """
     plan = diff(
         estate.rooms,
@@ -50,16 +57,15 @@ def build_plan(
         entries=estate.entries,
         read_back=read_back,
     )
-    if settings.api_environment == "sandbox":
-        kept = {c.name for c in plan.rooms if c.action is not Action.DELETE}
-        rooms = {n: spec for n, spec in estate.rooms.items() if n in kept}
-        warnings = (*warnings, *sandbox_warnings(rooms))
+    warnings = (*warnings, *_sandbox(settings, estate, plan))
     warnings = (*warnings, *_recreated_users(plan, users_gone))
     return dataclasses.replace(
         plan,
         warnings=(*plan.warnings, *warnings),
         inputs=_inputs(settings, estate, plan),
         options=PlanOptions(**{**vars(request.request()), **_planned(plan.options)}),
+        refreshed=offline is None,
+        offline_reason=offline or "",
     )
 
 
@@ -71,6 +77,27 @@ def _inputs(settings: Settings, estate: Estate, plan: Plan) -> str:
         _desired_prints(plan),
         estate.entries,
     )
+
+
+def _sandbox(settings: Settings, estate: Estate, plan: Plan) -> tuple[str, ...]:
+    """Against the sandbox: the kept rooms that ask for recording it never does."""
+    if settings.api_environment != "sandbox":
+        return ()
+    kept = {c.name for c in plan.rooms if c.action is not Action.DELETE}
+    return sandbox_warnings({n: s for n, s in estate.rooms.items() if n in kept})
+
+
+def offline_reason(request: Request, has_key: bool) -> str | None:
+    """Why refresh is off, or None when it is on.
+
+    On by default exactly when KALEYRA_API_KEY is set (DESIGN, "Refresh");
+    `--refresh/--no-refresh` decides otherwise.
+    """
+    if request.refresh is False:
+        return OFFLINE_NO_REFRESH
+    if request.refresh is None and not has_key:
+        return OFFLINE_NO_KEY
+    return None
 
 
 def _planned(options: PlanOptions) -> dict[str, Any]:
@@ -115,16 +142,28 @@ def relevant(settings: Settings) -> dict[str, Any]:
         "api_url": settings.api_url,
         "on_replace": settings.on_replace,
         "max_delete_percent": settings.max_delete_percent,
+        "max_replace_percent": settings.max_replace_percent,
+        "max_drift_percent": settings.max_drift_percent,
         "prune_users": settings.prune_users,
     }
 
 
 def policy(
-    settings: Settings, request: Request, running: Collection[str] = ()
+    settings: Settings,
+    request: Request,
+    running: Collection[str] = (),
+    *,
+    gone: Collection[str] = (),
+    on_api: Collection[ListedRoom] = (),
 ) -> Policy:
-    """The safety policy for a plan made with `request`."""
+    """The safety policy for a plan made with `request`, and what refresh found:
+    rooms `running` a call, rooms `gone`, live rooms `on_api` the state lacks."""
     return Policy(
         **vars(request.request()),
         max_delete_percent=settings.max_delete_percent,
+        max_replace_percent=settings.max_replace_percent,
+        max_drift_percent=settings.max_drift_percent,
         running=frozenset(running),
+        gone=frozenset(gone),
+        on_api=tuple(on_api),
     )

@@ -21,6 +21,18 @@ from provisioner import rules
 from provisioner.plan.request import Request
 
 CHECKSUM_DIGITS: Final = 16
+OFFLINE_NO_KEY: Final = "no KALEYRA_API_KEY"
+OFFLINE_NO_REFRESH: Final = "--no-refresh"
+OFFLINE_REASONS: Final = (OFFLINE_NO_KEY, OFFLINE_NO_REFRESH)
+"""Why a plan was made without reading the API back (DESIGN, "Refresh")."""
+NOT_CHECKED_OFFLINE: Final = (
+    "drift",
+    "users",
+    "plus roles",
+    "calls in progress",
+    "rooms already on the API",
+)
+"""What only a refreshed plan checks: an offline plan names these."""
 
 
 class Action(StrEnum):
@@ -88,6 +100,11 @@ class RoomChange:
             return True
         return self.action is Action.DELETE and not self.forget_only
 
+    @property
+    def recreated(self) -> bool:
+        """A create of a room refresh found gone: its old links are listed."""
+        return self.action is Action.CREATE and bool(self.links_lost)
+
 
 @dataclass(frozen=True)
 class UserChange:
@@ -116,6 +133,15 @@ class RetireChange:
     room_id: str
     name: str
     action: str
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A safety refusal an override let through: the flag's Request field name
+    (e.g. `allow_deletes`) and what it allowed."""
+
+    name: str
+    what: str
 
 
 @dataclass(frozen=True)
@@ -153,7 +179,9 @@ class Plan:
 
     `retiring` is work an interrupted apply left (old rooms to disable or
     delete); `pending` names rooms whose create was interrupted, which apply
-    reconciles before anything else.
+    reconciles before anything else. `refreshed`, `offline_reason` and
+    `allowed` say what the plan was checked against, so renderers need
+    nothing else.
     """
 
     rooms: tuple[RoomChange, ...]
@@ -170,6 +198,12 @@ class Plan:
     """What the plan was asked for; a saved plan keeps it."""
     notes: tuple[str, ...] = field(default=(), compare=False)
     """Worth knowing, changing nothing: entries with no effect left, hints."""
+    refreshed: bool = True
+    """Whether managed rooms and users were read back from the API first."""
+    offline_reason: str = ""
+    """Why not, when not refreshed: one of OFFLINE_REASONS."""
+    allowed: tuple[Allowance, ...] = ()
+    """Safety refusals that an --allow-* flag or --force let through."""
 
     def room_changes(self) -> tuple[RoomChange, ...]:
         """Room changes that do something (no-ops left out)."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Final
 
+from provisioner.environment import ALLOW_ENV
+
 ALLOWANCES: Final = {
     "allow_replace": "--allow-replace",
     "allow_deletes": "--allow-deletes",
@@ -39,10 +41,19 @@ class Request:
         """The flags of the overrides this request turns on, e.g. --allow-deletes."""
         return tuple(flag for name, flag in ALLOWANCES.items() if getattr(self, name))
 
+    def allowed_by(self, name: str) -> bool:
+        """Whether the override called `name` (a key of ALLOWANCES) is on."""
+        return bool(getattr(self, name))
+
     def request(self) -> Request:
         """Just the request, from a record that extends it."""
         names = [spec.name for spec in fields(Request)]
         return Request(**{name: getattr(self, name) for name in names})
+
+
+def allowance_phrase(name: str) -> str:
+    """The flag and its variable, e.g. --allow-deletes (PROVISIONER_ALLOW_DELETES)."""
+    return f"{ALLOWANCES[name]} ({ALLOW_ENV[name]})"
 
 
 NO_REQUEST: Final = Request()

@@ -6,10 +6,14 @@
      "rooms": [{"action": "replace", "name": ..., "room_id": ..., "request":
                 {...}, "fingerprint": ..., "fields": [...], ...}],
      "users": [...], "flags": [...], "retiring": [...], "pending": [...],
-     "warnings": [...], "notes": [...]}
+     "warnings": [...], "notes": [...], "refreshed": true, "offline_reason": "",
+     "allowed": [{"name": "allow_deletes", "what": ...}]}
 
 Room actions include the entries' `moved`, `import` and `forget`; a room
 change carries `moved_from`, `imported`, `unchecked` and `offline` for them.
+
+`refreshed`, `offline_reason` and `allowed` came later in format "1": a file
+without them reads as refreshed, with nothing overridden.
 
 A plan file holds requests, ids and user names, never a join URL (a plan has
 no field for one). `check_fresh` refuses a plan made against another state.
@@ -27,6 +31,7 @@ from provisioner.errors import StalePlanError
 from provisioner.model import Entries, RoomSpec, UserSpec
 from provisioner.plan.changes import (
     Action,
+    Allowance,
     FieldChange,
     FlagChange,
     Plan,
@@ -35,6 +40,7 @@ from provisioner.plan.changes import (
     RoomChange,
     UserChange,
 )
+from provisioner.plan.request import ALLOWANCES
 from provisioner.state.document import State
 
 FORMAT_VERSION: Final = "1"
@@ -89,6 +95,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "pending": list(plan.pending),
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
+        "refreshed": plan.refreshed,
+        "offline_reason": plan.offline_reason,
+        "allowed": [asdict(allowance) for allowance in plan.allowed],
     }
 
 
@@ -114,7 +123,23 @@ def plan_from_dict(data: Any) -> Plan:
         pending=tuple(str(name) for name in data["pending"]),
         options=_options(data["options"]),
         notes=tuple(str(n) for n in data.get("notes", ())),
+        refreshed=_flag(data.get("refreshed", True)),
+        offline_reason=str(data.get("offline_reason", "")),
+        allowed=tuple(_allowance(item) for item in data.get("allowed", ())),
     )
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _allowance(item: Mapping[str, Any]) -> Allowance:
+    name, what = item["name"], item["what"]
+    if name not in ALLOWANCES or not isinstance(what, str):
+        raise ValueError(f"unknown allowance {name!r}")
+    return Allowance(name, what)
 
 
 def _fields(items: Any) -> tuple[FieldChange, ...]:

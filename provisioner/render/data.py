@@ -5,13 +5,14 @@
      "changes": [{"action", "name", "room_id", "fields": [{"path", "before",
                   "after"}], "reasons", "links_lost", "prevent_destroy",
                   "forget_only", "moved_from", "imported", "unchecked",
-                  "offline"}],
+                  "offline", "request" (a new room's settings)}],
      "users": [{"action", "user_id", "fields", "forget_only"}],
      "state_only": [{"name", "prevent_destroy"}],
      "retiring": [{"room_id", "name", "action"}],
      "pending": ["name", ...],
      "summary": {...}, "has_changes": true, "checksum": "3f2a…", "warnings": [...],
-     "notes": [...]}
+     "notes": [...], "refreshed": true, "offline_reason": null,
+     "allowed": [{"flag", "variable", "what"}]}
 
 Built from a Plan field by field: a new Plan field shows up here only when it
 is added on purpose, so nothing reaches the output by accident.
@@ -23,7 +24,16 @@ import json
 from dataclasses import asdict
 from typing import Any, Final
 
-from provisioner.plan import FieldChange, Plan, RoomChange, UserChange
+from provisioner.environment import ALLOW_ENV
+from provisioner.plan import (
+    Action,
+    Allowance,
+    FieldChange,
+    Plan,
+    RoomChange,
+    UserChange,
+)
+from provisioner.plan.request import ALLOWANCES
 
 FORMAT_VERSION: Final = "1"
 
@@ -55,6 +65,17 @@ def plan_view(plan: Plan) -> dict[str, Any]:
         "checksum": plan.checksum,
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
+        "refreshed": plan.refreshed,
+        "offline_reason": None if plan.refreshed else plan.offline_reason,
+        "allowed": [_allowance(a) for a in plan.allowed],
+    }
+
+
+def _allowance(allowance: Allowance) -> dict[str, str]:
+    return {
+        "flag": ALLOWANCES[allowance.name],
+        "variable": ALLOW_ENV[allowance.name],
+        "what": allowance.what,
     }
 
 
@@ -81,6 +102,8 @@ def _room(change: RoomChange) -> dict[str, Any]:
         "imported": change.imported,
         "unchecked": list(change.unchecked),
         "offline": change.offline,
+        # A new room's settings, as markdown shows them (a request holds no link).
+        "request": change.request if change.action is Action.CREATE else None,
     }
 
 

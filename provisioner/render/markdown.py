@@ -1,7 +1,9 @@
 """The plan as a pull-request comment: summary first, destructive changes loudly.
 
-Layout: a title with the closing line, a summary table, a warning naming whose
-join links stop working, the warnings, then one `<details>` section per room
+Layout: for an offline plan a first line saying so (and what it did not
+check), a title with the closing line, a summary table, a warning naming whose
+join links stop working, the safety overrides that let the plan through, the
+warnings, then one `<details>` section per room
 (destructive first), the users, and state-only work. Every piece of text from
 the files goes through `md()`, so `|`, `<`, `@` or a backtick in a description
 cannot break the table, inject HTML or ping someone. The comment never exceeds
@@ -15,7 +17,16 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from provisioner.plan import Action, Plan, RoomChange, Summary, UserChange
-from provisioner.render.text import closing_line, extra_lines, printable, shown
+from provisioner.render.groups import grouped, rooms
+from provisioner.render.text import (
+    NOT_CHECKED,
+    closing_line,
+    extra_lines,
+    offline_banner,
+    override,
+    printable,
+    shown,
+)
 
 LIMIT: Final = 60_000
 LINKS_BUDGET: Final = 12_000
@@ -52,12 +63,26 @@ def code(value: Any) -> str:
     return f"<code>{md(shown(value))}</code>"
 
 
+GROUP_NAMES_BUDGET: Final = 4_000
+"""Characters of room names one group of identical changes may show."""
 CHECKSUM_MARKER: Final = "provisioner-plan-checksum:"
 """Precedes the checksum in a hidden HTML comment of the markdown plan."""
 
 
 def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
     """The PR comment for `plan`, at most `limit` characters."""
+    return _banner(plan) + _body(plan, limit - len(_banner(plan)))
+
+
+def _banner(plan: Plan) -> str:
+    """An offline plan starts by saying so: a reviewer must not take it for a
+    refreshed one. The reason is ours (see `offline_banner`), not the files'."""
+    banner = offline_banner(plan, md)
+    return f"{banner} \N{EM DASH} {NOT_CHECKED}\n\n" if banner else ""
+
+
+def _body(plan: Plan, limit: int) -> str:
+    """The comment after the banner: title first."""
     head = _head(plan)
     tail = _tail(plan)
     blocks = list(_blocks(plan))
@@ -84,8 +109,10 @@ def render_refused(plan: Plan, reason: str, limit: int = LIMIT) -> str:
         NOTE_BUDGET,
         "> - … and {n} more",
     )
-    title, _, rest = render_markdown(plan, limit - len(block) - 2).partition("\n")
-    return f"{title}\n\n{block}{rest}"
+    banner = _banner(plan)
+    body = _body(plan, limit - len(banner) - len(block) - 2)
+    title, _, rest = body.partition("\n")
+    return f"{banner}{title}\n\n{block}{rest}"
 
 
 def _fit(blocks: Sequence[_Block], budget: int) -> int:
@@ -118,7 +145,13 @@ def _head(plan: Plan) -> str:
         *_checksum(plan),
         "",
     ]
-    return "\n".join(lines) + _links(plan) + _warnings(plan) + _notes(plan)
+    return (
+        "\n".join(lines)
+        + _links(plan)
+        + _overrides(plan)
+        + _warnings(plan)
+        + _notes(plan)
+    )
 
 
 def _entry_rows(s: Summary) -> list[str]:
@@ -138,6 +171,17 @@ def _notes(plan: Plan) -> str:
     return (
         _bounded(["### Notes", ""], items, WARNINGS_BUDGET, "- … and {n} more") + "\n"
     )
+
+
+def _overrides(plan: Plan) -> str:
+    """Each safety refusal an allowance lifted, and which one (never silent)."""
+    if not plan.allowed:
+        return ""
+    items = [
+        f"> - {md(what)}; {allowed}" for what, allowed in map(override, plan.allowed)
+    ]
+    head = ["> [!IMPORTANT]", "> **Safety checks overridden:**"]
+    return _bounded(head, items, NOTE_BUDGET, "> - … and {n} more") + "\n"
 
 
 def _checksum(plan: Plan) -> list[str]:
@@ -217,11 +261,40 @@ def _blocks(plan: Plan) -> Iterator[_Block]:
 def _grouped(
     heading: str, changes: Sequence[RoomChange], on_replace: str
 ) -> Iterator[_Block]:
-    for index, change in enumerate(changes):
-        text = _room_section(change, on_replace)
+    for index, group in enumerate(grouped(changes)):
+        first = group[0]
+        if len(group) == 1:
+            text = _room_section(first, on_replace)
+            label = f"{first.action} {first.name}"
+        else:
+            text = _group_section(group, on_replace)
+            label = f"{first.action} {rooms(len(group))}"
         if index == 0:
             text = f"{heading}\n\n{text}"
-        yield _Block(f"{change.action} {change.name}", text)
+        yield _Block(label, text)
+
+
+def _group_section(group: Sequence[RoomChange], on_replace: str) -> str:
+    """Identical changes as one section: what changes once, every room named."""
+    first = group[0]
+    what = "; ".join(
+        f"{f.path} {shown(f.before)} → {shown(f.after)}" for f in first.fields[:3]
+    )
+    people = sorted({p for c in group for p in c.links_lost})
+    lines = [
+        f"<details><summary>{_SYMBOL[first.action]} {first.action} "
+        f"<b>{rooms(len(group))}</b>{': ' + md(what) if what else ''}</summary>",
+        "",
+        *[f"- {md(reason)}" for reason in first.reasons],
+    ]
+    if first.action is Action.REPLACE:
+        lines.append(f"- each old room will be {on_replace}d")
+    if people and first.destructive:
+        lines.append(f"- ⚠️ links of {len(people):,} people stop working")
+    lines.extend(_field_table(first))
+    names = [md(c.name) + "," for c in group[:-1]] + [md(group[-1].name)]
+    lines += ["", _bounded(["Rooms:"], names, GROUP_NAMES_BUDGET, "… and {n} more")]
+    return "\n".join(lines) + "\n</details>\n\n"
 
 
 def _room_section(change: RoomChange, on_replace: str) -> str:

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from provisioner.model import participant_ids
-from provisioner.plan import Action, Plan, RoomChange, Summary, UserChange
+from provisioner.plan import (
+    Action,
+    Allowance,
+    Plan,
+    RoomChange,
+    Summary,
+    UserChange,
+)
+from provisioner.plan.changes import NOT_CHECKED_OFFLINE, OFFLINE_REASONS
+from provisioner.plan.request import allowance_phrase
+from provisioner.render.groups import grouped, rooms
 
 _SYMBOL: Final = {
     Action.CREATE: "+",
@@ -25,6 +35,7 @@ _SYMBOL: Final = {
     Action.IMPORT: "<=",
     Action.FORGET: ".",
 }
+ROOMS_PER_LINE: Final = 4
 _COLOR: Final = {
     **{"+": "32", "-/+": "35", "-": "31", "~": "33", "!": "1;31", "?": "33"},
     **{"~>": "36", "<=": "36", ".": "33"},
@@ -96,15 +107,36 @@ def extra_lines(summary: Summary) -> list[str]:
     return lines
 
 
+def offline_banner(plan: Plan, escape: Callable[[str], str] = printable) -> str:
+    """`offline plan (refresh off: --no-refresh)`, or "" for a refreshed plan.
+
+    A reason other than ours (a hand-edited plan file) goes through `escape`.
+    """
+    if plan.refreshed:
+        return ""
+    reason = plan.offline_reason
+    shown_reason = reason if reason in OFFLINE_REASONS else escape(reason)
+    return f"offline plan (refresh off: {shown_reason or 'unknown'})"
+
+
+NOT_CHECKED: Final = "not checked: " + ", ".join(NOT_CHECKED_OFFLINE)
+"""What an offline plan says it did not check."""
+
+
+def override(allowance: Allowance) -> tuple[str, str]:
+    """What a refusal would have stopped, and `allowed by FLAG (VARIABLE)`."""
+    return allowance.what, f"allowed by {allowance_phrase(allowance.name)}"
+
+
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """The whole plan as terminal text ending in the closing line."""
     paint = _Paint(color)
-    lines = [paint("!", f"Warning: {w}") for w in plan.warnings]
-    lines += [f"Note: {note}" for note in plan.notes]
-    if lines:
-        lines.append("")
-    for change in plan.room_changes():
-        lines.extend(_room(change, plan.on_replace, paint))
+    lines = _preamble(plan, paint)
+    for group in grouped(plan.room_changes()):
+        if len(group) == 1:
+            lines.extend(_room(group[0], plan.on_replace, paint))
+        else:
+            lines.extend(_group(group, plan.on_replace, paint))
     lines.extend(_users(plan, paint))
     lines.extend(_leftovers(plan, paint))
     if plan.has_changes:
@@ -120,6 +152,21 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 def checksum_line(plan: Plan) -> str:
     """What `apply --expect-checksum` compares with the plan made at merge."""
     return f"Checksum: {plan.checksum}"
+
+
+def _preamble(plan: Plan, paint: _Paint) -> list[str]:
+    """The offline banner, warnings and overrides, each group then a blank line."""
+    banner = offline_banner(plan)
+    groups = [
+        [paint("?", banner), f"  {NOT_CHECKED}"] if banner else [],
+        [paint("!", f"Warning: {w}") for w in plan.warnings],
+        [
+            paint("!", f"Override: {printable(what)}; {allowed}")
+            for what, allowed in map(override, plan.allowed)
+        ],
+        [f"Note: {note}" for note in plan.notes],
+    ]
+    return [line for group in groups if group for line in (*group, "")]
 
 
 class _Paint:
@@ -144,6 +191,9 @@ def _room(change: RoomChange, on_replace: str, paint: _Paint) -> Iterator[str]:
             "~", f"      ~ {field.path}: {shown(field.before)} -> {shown(field.after)}"
         )
     if change.action is Action.CREATE and change.request is not None:
+        for key, value in change.request.items():
+            if key != "participants":
+                yield f"      {key}: {shown(value)}"
         people = participant_ids(change.request)
         yield f"      participants: {', '.join(people)}"
     if change.links_lost:
@@ -151,6 +201,32 @@ def _room(change: RoomChange, on_replace: str, paint: _Paint) -> Iterator[str]:
     if change.unchecked:
         unread = ", ".join(change.unchecked)
         yield f"      not checked (room/info does not show it): {unread}"
+
+
+def _group(
+    group: tuple[RoomChange, ...], on_replace: str, paint: _Paint
+) -> Iterator[str]:
+    """Identical changes once, then every room they touch (ROOMS_PER_LINE a line)."""
+    first = group[0]
+    symbol = _SYMBOL[first.action]
+    old = (
+        f" (each old room will be {on_replace}d)"
+        if first.action is Action.REPLACE
+        else ""
+    )
+    yield paint(symbol, f"  {symbol} {rooms(len(group))} to {first.action}{old}")
+    for reason in first.reasons:
+        yield f"      {reason}"
+    for field in first.fields:
+        yield paint(
+            "~", f"      ~ {field.path}: {shown(field.before)} -> {shown(field.after)}"
+        )
+    people = sorted({p for change in group for p in change.links_lost})
+    if people and first.destructive:
+        yield paint("!", f"      ! join links stop working for {len(people):,} people")
+    named = [f"{printable(c.name)} ({c.room_id})" for c in group]
+    for start in range(0, len(named), ROOMS_PER_LINE):
+        yield "      " + ", ".join(named[start : start + ROOMS_PER_LINE])
 
 
 def _room_note(change: RoomChange, on_replace: str) -> str:
