@@ -265,3 +265,14 @@ def test_a_rooms_setting_that_names_a_file_is_refused(root: Path) -> None:
         "rooms/main.yaml:1:1: the rooms folder is not a folder "
         "(set rooms: in provisioner.yaml)"
     )
+
+
+@pytest.mark.parametrize("args", [(), ("rooms/leak.yaml",), ("rooms",)])
+def test_fmt_never_touches_a_file_outside_the_project(
+    root: Path, outside: Path, args: tuple[str, ...]
+) -> None:
+    (outside / "messy.yaml").write_text("rooms:   {}\n")
+    (root / "rooms/leak.yaml").symlink_to(outside / "messy.yaml")
+    output = refused(root, "fmt", *args)
+    assert "rooms/leak.yaml:1:1: the room file resolves outside the project" in output
+    assert (outside / "messy.yaml").read_text() == "rooms:   {}\n"

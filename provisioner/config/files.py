@@ -142,6 +142,17 @@ def room_files(
         walk.problem(rooms_dir, f"the rooms folder is not a folder ({SET_ROOMS})")
     elif mode is not None:
         _start(walk, rooms_dir, mode)
+    return _given(walk, given)
+
+
+def given_files(
+    root: Path, given: Sequence[Path], shown: Callable[[Path], str]
+) -> Found:
+    """Every room file under `given` (files and folders), all inside `root`."""
+    return _given(_Walk(real(root), shown), given)
+
+
+def _given(walk: _Walk, given: Sequence[Path]) -> Found:
     for path in given:
         mode = _mode(walk, path, "no such file or folder")
         if mode is not None:

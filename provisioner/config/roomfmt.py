@@ -35,7 +35,7 @@ import yaml
 from ruamel.yaml.comments import CommentedMap
 
 from provisioner import rules
-from provisioner.config import load, roomcomments, roundtrip, yamlio
+from provisioner.config import files, load, roomcomments, roundtrip, yamlio
 from provisioner.errors import ConfigError, ProvisionerError
 
 TOP_ORDER: Final = (
@@ -90,7 +90,8 @@ class Formatted:
 def room_files(paths: Iterable[Path], root: Path = Path(".")) -> list[Path]:
     """The files to format: those under `paths`, or the settings' rooms folder.
 
-    Like `validate`, it skips the settings file and hidden files and folders.
+    Like `validate`, it skips the settings file and hidden files and folders,
+    and refuses what cannot be read or lies outside the project folder.
     """
     given = list(paths)
     if not given:
@@ -99,14 +100,15 @@ def room_files(paths: Iterable[Path], root: Path = Path(".")) -> list[Path]:
         if problems:
             raise ConfigError(problems)
         return found
-    files: dict[Path, Path] = {}
     for path in given:
         if not path.exists():
             raise ProvisionerError(f"{path}: no such file or folder")
-        for file in load._yaml_files(path) if path.is_dir() else [path]:
-            files.setdefault(file.resolve(), file)
-    files.pop((root / load.SETTINGS_FILE).resolve(), None)
-    return sorted(files.values())
+    # Never a file outside the project: fmt would rewrite it.
+    walked = files.given_files(root, given, load.display_path)
+    if walked.problems:
+        raise ConfigError(walked.problems)
+    settings_file = files.real(root / load.SETTINGS_FILE)
+    return [path for path in walked.files if files.real(path) != settings_file]
 
 
 def format_file(path: Path, display: str) -> Formatted:
