@@ -15,9 +15,11 @@ emulator/  the local Kaleyra API for tests and the demo
 cli/       click commands: the only place errors become exit codes
 ci/        the pull-request workflow: the plan comment (GitHub, GitLab), annotations,
            the Action's helpers
+templates/ the CI files `init --ci` writes (the same as examples/)
 
 Shared by every stage: errors.py (the exception tree), rules.py (the API's rules
-as data), model.py (specs, settings, the canonical request).
+as data), model.py (specs, settings, the canonical request), environment.py
+(every environment variable, read in one place).
 Dependencies point down: cli -> apply -> plan -> model/rules, and config ->
 model/rules; no package imports one that imports it back.
 """

@@ -55,12 +55,28 @@ def test_any_other_error_fails_the_refresh_and_assumes_nothing_gone(
     assert not isinstance(caught.value, NotFoundError)
 
 
+EMPTY_LIST = {"skip": 0, "limit": 1, "has_more": False, "count": 0, "rooms": []}
+
+
 def test_a_404_is_gone(scripted: Any) -> None:
     body = {"error": {"name": "invalid_request_error", "code": "room_not_found"}}
-    api = scripted(httpx.Response(404, json=body))
+    api = scripted(httpx.Response(200, json=EMPTY_LIST), httpx.Response(404, json=body))
     current = state([room("standup")])
     result = api.run(lambda client: refresh(client, current))
     assert result.drift == {"standup": "deleted outside the provisioner"}
+
+
+def test_a_404_behind_an_address_that_is_not_the_api_is_no_drift(
+    scripted: Any,
+) -> None:
+    # Refresh proves the address first: a 404 there means a wrong base URL.
+    body = {"error": {"name": "invalid_request_error", "code": "room_not_found"}}
+    api = scripted(httpx.Response(404, json=body))
+    current = state([room("standup")])
+    with pytest.raises(ApiError) as caught:
+        api.run(lambda client: refresh(client, current))
+    assert not isinstance(caught.value, NotFoundError)
+    assert "api.url" in str(caught.value)
 
 
 def listing(rig: Rig, state: State, descriptions: Collection[str]) -> set[str]:

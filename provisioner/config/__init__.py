@@ -12,6 +12,10 @@ crossfile.py   the rules that span files (unique names and descriptions, users)
 entries.py     the moved, import and removed entries checked across files
 dumpfile.py    `provisioner dump`'s room files (the one writer of room files)
 scaffold.py    `provisioner init`: the files a new repository starts from
+citemplates.py the CI files `init --ci` writes, and where
+roomfmt.py     `provisioner fmt`: one canonical layout, every comment kept
+roundtrip.py   ruamel.yaml's round trip, set up once (and two of its bugs fixed)
+roomcomments.py comments moved with their keys when fmt reorders a mapping
 """
 
 from provisioner.config.files import ROOM_FILE_SUFFIXES
