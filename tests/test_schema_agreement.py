@@ -33,10 +33,12 @@ def room(*lines: str) -> str:
 
 
 def uncommented(text: str) -> str:
-    """`init`'s example room file with its example lines uncommented."""
+    """`init`'s example room file with its example lines uncommented (and the
+    empty `rooms: {}` it starts with left out)."""
     lines = text.format(schema="../schemas/rooms.schema.json").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("# defaults"))
-    return "\n".join([*lines[:start], *(line[2:] for line in lines[start:])]) + "\n"
+    head = [line for line in lines[:start] if not line.startswith("rooms:")]
+    return "\n".join([*head, *(line[2:] for line in lines[start:])]) + "\n"
 
 
 VALID = {
