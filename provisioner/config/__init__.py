@@ -4,6 +4,7 @@ load.py        provisioner.yaml -> Settings, room files -> Estate, every problem
 files.py       finding room files: every folder read or reported, none outside the root
 yamlio.py      strict YAML: safe loading, duplicate keys refused, node positions
 yamlbuild.py   YAML nodes -> plain values, noting duplicates, aliases and surprises
+yamlmeaning.py plain scalars YAML 1.1 and 1.2 read differently (one meaning per file)
 yamlpath.py    paths into a node tree (`rooms.standup.participants[1]`)
 schema.py      the API rules (rules.py) as JSON Schema 2020-12
 validation.py  schema checks (jsonschema-rs), errors as `file:line:col` problems
