@@ -12,15 +12,20 @@ skipping them. Run as another user already, the CLI is simply run as it is.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+
+import provisioner
 
 NOBODY = 65534
 
@@ -43,9 +48,12 @@ def run_as_nobody(
     stdin: str = "",
 ) -> subprocess.CompletedProcess[str]:
     """`python -m provisioner ARGS` in `cwd`, as nobody."""
+    python, path = nobody_python()
     environment = {**os.environ, "HOME": str(cwd), "NO_COLOR": "1", **(env or {})}
+    if path:
+        environment["PYTHONPATH"] = path
     return subprocess.run(
-        [*as_nobody(), sys.executable, "-m", "provisioner", *args],
+        [*as_nobody(), python, "-m", "provisioner", *args],
         cwd=cwd,
         input=stdin,
         capture_output=True,
@@ -54,6 +62,34 @@ def run_as_nobody(
         timeout=120,
         check=False,
     )
+
+
+@functools.cache
+def nobody_python() -> tuple[str, str]:
+    """An interpreter nobody can run that imports this checkout, and its PYTHONPATH.
+
+    Usually this very interpreter: the checkout and its venv are readable by
+    all. When they sit below a folder only root may enter (a CI clone in a
+    private folder), the package and the venv's libraries are copied once to
+    a folder nobody can read, for the same Python version.
+    """
+    probe = [*as_nobody(), sys.executable, "-c", "import provisioner, click, yaml"]
+    if not as_nobody() or _runs(probe):
+        return sys.executable, ""
+    copy = Path(tempfile.mkdtemp(prefix="provisioner-nobody-python-"))
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    shutil.copytree(Path(provisioner.__file__).parent, copy / "provisioner")
+    for key in ("purelib", "platlib"):
+        shutil.copytree(sysconfig.get_paths()[key], copy / "site", dirs_exist_ok=True)
+    _open_up(copy)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    python = shutil.which(version, path="/usr/bin:/usr/local/bin") or sys.executable
+    return python, f"{copy}{os.pathsep}{copy / 'site'}"
+
+
+def _runs(command: list[str]) -> bool:
+    done = subprocess.run(command, cwd="/", capture_output=True, check=False)
+    return done.returncode == 0
 
 
 def hand_to_nobody(folder: Path) -> None:
