@@ -1,0 +1,77 @@
+"""What the reliability benchmarks share: running the CLI, and counting on the API.
+
+The counts come from the emulator's inspection endpoint (`/_emulator/stats`,
+every room ever created, deleted ones flagged) and the state file as the CLI
+reads it (journal replayed), never from the CLI's own output.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from provisioner.state.local import LocalBackend
+
+
+@dataclass
+class Tally:
+    """What is wrong on the API against the files and the state."""
+
+    duplicates: int = 0  # live rooms beyond the first with one description
+    lost: list[str] = field(default_factory=list)  # desired, not live (or dead id)
+    orphans: list[str] = field(default_factory=list)  # live, unknown to the state
+    unfinished: int = 0  # pending creates and retiring rooms left in the state
+
+    def clean(self) -> bool:
+        return not (self.duplicates or self.lost or self.orphans or self.unfinished)
+
+
+def emulator_stats(url: str) -> dict[str, Any]:
+    """GET /_emulator/stats (no fault layer touches it)."""
+    stats: dict[str, Any] = httpx.get(url + "/_emulator/stats", timeout=60).json()
+    return stats
+
+
+def live_rooms(url: str) -> list[dict[str, Any]]:
+    rooms: list[dict[str, Any]] = emulator_stats(url)["rooms"]
+    return [r for r in rooms if not r["disabled"] and not r["deleted"]]
+
+
+def tally(url: str, state_path: Path, desired: Mapping[str, str]) -> Tally:
+    """Count against `desired` (room name -> description) and the state file."""
+    live = live_rooms(url)
+    per_description = Counter(str(r["description"]) for r in live)
+    state = LocalBackend(state_path).read()
+    live_ids = {r["room_id"] for r in live}
+    known = state.known_room_ids()
+    lost = {n for n, text in desired.items() if per_description[text] == 0}
+    lost |= {n for n, r in state.rooms.items() if r.room_id not in live_ids}
+    lost |= set(desired) - set(state.rooms)
+    return Tally(
+        duplicates=sum(n - 1 for n in per_description.values() if n > 1),
+        lost=sorted(lost),
+        orphans=sorted(live_ids - known),
+        unfinished=len(state.pending) + len(state.retiring),
+    )
+
+
+def cli(
+    root: Path, env: Mapping[str, str], *args: str, timeout: float = 1800
+) -> subprocess.CompletedProcess[str]:
+    """`python -m provisioner ARGS` in `root`, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "provisioner", *args],
+        cwd=root,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
