@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from applybench import emulator, project
+from applybench import project
 from bench_crash import estate
-from reliability import cli, tally
+from reliability import cli, emulator, tally
 
 from provisioner.errors import ProvisionerError
 from provisioner.state.local import LocalBackend

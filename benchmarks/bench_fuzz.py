@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import fuzzcases
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from provisioner.cli import cli
 
@@ -135,10 +135,9 @@ class Harness:
     def check(self, case: str, data: bytes, args: list[str], file: str) -> None:
         """Run one command on the input in place; record what went wrong."""
         self.run.invocations += 1
-        logging.root.handlers.clear()  # cli() re-installs one on this stderr
         command = " ".join(args)
         try:
-            result = self.runner.invoke(cli, args, env=self.env, catch_exceptions=False)
+            result = self._invoke(args)
         except Exception:  # anything escaping the CLI is the finding
             self._fail("traceback", case, command, traceback.format_exc(), data)
             return
@@ -148,6 +147,18 @@ class Harness:
             self._fail("exit code", case, command, f"exit {code}", data)
         elif code == 1 and not self._names(file, args[0], result.stdout, result.stderr):
             self._fail("unnamed", case, command, result.stderr[-600:], data)
+
+    def _invoke(self, args: list[str]) -> Result:
+        # cli() installs its log handler only on a bare root logger (as in a
+        # real process), bound to the stderr of that moment: give it one per
+        # run, and put back whatever the host (pytest) had.
+        saved, level = logging.root.handlers[:], logging.root.level
+        logging.root.handlers.clear()
+        try:
+            return self.runner.invoke(cli, args, env=self.env, catch_exceptions=False)
+        finally:
+            logging.root.handlers[:] = saved
+            logging.root.setLevel(level)
 
     @staticmethod
     def _names(file: str, command: str, stdout: str, stderr: str) -> bool:

@@ -27,20 +27,17 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from chaos import chaos_stats, emulator_stats, running
-
-from provisioner.state.local import LocalBackend
+from chaos import chaos_stats, running
+from reliability import cli, tally
 
 FILES = 10
 PEOPLE = ("alice:plus", "bob:basic", "carol:basic", "dan:basic")
@@ -61,6 +58,7 @@ class Phase:
     lost: int = 0
     orphans: int = 0
     problems: list[str] = field(default_factory=list)
+    summaries: list[str] = field(default_factory=list)  # each apply's last lines
 
 
 @dataclass
@@ -144,20 +142,6 @@ def changed(
     return result
 
 
-def cli(
-    root: Path, env: Mapping[str, str], *args: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "provisioner", *args],
-        cwd=root,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-
-
 def plan_says_no_changes(root: Path, env: Mapping[str, str], phase: Phase) -> bool:
     """`plan --detailed-exitcode`: 0 no changes, 2 changes; an error is retried."""
     for _ in range(3):
@@ -168,11 +152,21 @@ def plan_says_no_changes(root: Path, env: Mapping[str, str], phase: Phase) -> bo
     return False
 
 
+def summary(stdout: str) -> str:
+    """The closing summary of an apply: counts, and the requests retried."""
+    lines = stdout.strip().splitlines()
+    start = next(
+        (i for i, line in enumerate(lines) if " created, " in line), len(lines)
+    )
+    return "; ".join(lines[start:])
+
+
 def converge(root: Path, env: Mapping[str, str], phase: Phase, max_runs: int) -> None:
     started = time.perf_counter()
     for run in range(1, max_runs + 1):
         result = cli(root, env, "apply", "--auto-approve")
         phase.apply_exits.append(result.returncode)
+        phase.summaries.append(summary(result.stdout))
         if result.returncode != 0:
             phase.problems.append(f"apply {run}: {result.stderr.strip()[-500:]}")
         if plan_says_no_changes(root, env, phase):
@@ -182,29 +176,20 @@ def converge(root: Path, env: Mapping[str, str], phase: Phase, max_runs: int) ->
     phase.seconds = time.perf_counter() - started
 
 
-def count(
-    root: Path, url: str, desired: Mapping[str, dict[str, Any]], phase: Phase
-) -> None:
+def count(root: Path, url: str, desired: Mapping[str, Any], phase: Phase) -> None:
     """Duplicates, lost and orphans, from the emulator and the state file."""
-    live = [
-        r
-        for r in emulator_stats(url)["rooms"]
-        if not r["disabled"] and not r["deleted"]
-    ]
-    per_description = Counter(str(r["description"]) for r in live)
-    phase.duplicates = sum(n - 1 for n in per_description.values() if n > 1)
-    state = LocalBackend(root / "rooms.state.json").read()
-    live_ids = {r["room_id"] for r in live}
-    known = {r.room_id for r in state.rooms.values()}
-    lost = {
-        n for n, room in desired.items() if per_description[room["description"]] == 0
-    }
-    lost |= {n for n, r in state.rooms.items() if r.room_id not in live_ids}
-    lost |= set(desired) - set(state.rooms)
-    phase.lost = len(lost)
-    phase.orphans = len(live_ids - known)
-    if lost:
-        phase.problems.append(f"lost: {sorted(lost)[:10]}")
+    found = tally(
+        url,
+        root / "rooms.state.json",
+        {name: room["description"] for name, room in desired.items()},
+    )
+    phase.duplicates = found.duplicates
+    phase.lost = len(found.lost)
+    phase.orphans = len(found.orphans)
+    if found.lost:
+        phase.problems.append(f"lost: {found.lost[:10]}")
+    if found.unfinished:
+        phase.problems.append(f"{found.unfinished} pending or retiring left")
 
 
 def run_soak(
@@ -261,6 +246,7 @@ def report(soak: Soak) -> str:
             f"{p.apply_exits}, {p.seconds:.1f} s); duplicates {p.duplicates}, "
             f"lost {p.lost}, orphans {p.orphans}"
         )
+        lines += [f"    apply {i}: {text}" for i, text in enumerate(p.summaries, 1)]
         lines += [f"    {problem}" for problem in p.problems]
     verdict = "met" if soak.met() else "MISSED"
     lines.append(f"  targets (0 duplicates, 0 lost, <= 2 runs): {verdict}")

@@ -33,8 +33,6 @@ import logging
 import os
 import random
 import secrets
-import select
-import subprocess
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -45,6 +43,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from reliability import serving
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -162,41 +161,17 @@ def _quiet_drops(record: logging.LogRecord) -> bool:
 
 @contextmanager
 def running(*flags: str, key: str | None = None) -> Iterator[tuple[str, str]]:
-    """This script as a subprocess: yields (url, api key); stopped by its pid."""
+    """This script as a subprocess: yields (url, api key)."""
     key = key or "ak_test_" + secrets.token_hex(8)
     env = {**os.environ, "KALEYRA_API_KEY": key}
     env.pop("KALEYRA_API_URL", None)
-    command = [sys.executable, str(Path(__file__)), *flags]
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
-    )
-    try:
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 20)
-        url = proc.stdout.readline().decode().strip() if ready else ""
-        if not url.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"chaos.py did not start: {url!r}")
+    with serving([sys.executable, str(Path(__file__)), *flags], env) as url:
         yield url, key
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 def chaos_stats(url: str) -> dict[str, Any]:
     """What the fault layer injected: GET /_chaos/stats."""
     stats: dict[str, Any] = httpx.get(url + STATS_PATH, timeout=30).json()
-    return stats
-
-
-def emulator_stats(url: str) -> dict[str, Any]:
-    """The emulator's own inspection endpoint: GET /_emulator/stats."""
-    stats: dict[str, Any] = httpx.get(url + "/_emulator/stats", timeout=60).json()
     return stats
 
 

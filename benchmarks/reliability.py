@@ -7,10 +7,14 @@ reads it (journal replayed), never from the CLI's own output.
 
 from __future__ import annotations
 
+import os
+import secrets
+import select
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +64,48 @@ def tally(url: str, state_path: Path, desired: Mapping[str, str]) -> Tally:
         orphans=sorted(live_ids - known),
         unfinished=len(state.pending) + len(state.retiring),
     )
+
+
+@contextmanager
+def serving(
+    command: list[str], env: Mapping[str, str], stderr: Path | None = None
+) -> Iterator[str]:
+    """A server process that prints its URL first; yields the URL.
+
+    Stopped at the end by its own pid (SIGTERM, then SIGKILL after 10 s).
+    """
+    with open(stderr or "/dev/null", "wb") as errors:
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=errors, env=dict(env)
+        )
+        try:
+            assert proc.stdout is not None
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            url = proc.stdout.readline().decode().strip() if ready else ""
+            if not url.startswith("http://127.0.0.1:"):
+                raise RuntimeError(f"{command[1:4]} did not start: {url!r}")
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+@contextmanager
+def emulator(*flags: str) -> Iterator[tuple[str, str]]:
+    """`provisioner emulator --port 0` with alice (plus) and bob: (url, key)."""
+    key = "ak_test_" + secrets.token_hex(8)
+    env = {**os.environ, "KALEYRA_API_KEY": key}
+    env.pop("KALEYRA_API_URL", None)
+    command = [sys.executable, "-m", "provisioner", "emulator", "--port", "0"]
+    command += ["--user", "alice:plus", "--user", "bob:basic", *flags]
+    with serving(command, env) as url:
+        yield url, key
 
 
 def cli(
