@@ -27,7 +27,7 @@ unit: $(BIN)/.installed
 test: lint typecheck unit
 
 bench: $(BIN)/.installed
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash benchmarks/run.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash benchmarks/run.sh $(BENCH)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -23,7 +23,6 @@ journal appears); this one spreads the kills over the whole apply.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import signal
@@ -32,14 +31,14 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from applybench import project
 from bench_crash import estate
-from reliability import cli, emulator, tally
+from reliability import cli, emulator, tally, write_json
 
 from provisioner.errors import ProvisionerError
 from provisioner.state.local import LocalBackend
@@ -198,9 +197,7 @@ def main() -> None:
     loop = run_loop(args.kills, args.rooms, seed=args.seed)
     print(report(loop))
     if args.json:
-        data = {**asdict(loop), "met": loop.met()}
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(data, indent=1))
+        write_json(args.json, loop, loop.met())
     if not loop.met():
         sys.exit(1)
 

@@ -31,13 +31,13 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
-from reliability import cli, serving
+from reliability import cli, serving, write_json
 
 from provisioner.emulator.dialect import FLAVOURS
 from provisioner.state.local import LocalBackend
@@ -328,9 +328,7 @@ def main() -> None:
     results = [run_pass(f) for f in flavours]
     print(report(results))
     if args.json:
-        data = [{**asdict(r), "met": r.met()} for r in results]
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(data, indent=1))
+        write_json(args.json, results, all(r.met() for r in results))
     if not all(r.met() for r in results):
         sys.exit(1)
 

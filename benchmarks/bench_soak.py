@@ -24,20 +24,19 @@ Targets: 0 duplicates, 0 lost, converged in at most 2 apply runs per phase.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from chaos import chaos_stats, running
-from reliability import cli, tally
+from reliability import cli, tally, write_json
 
 FILES = 10
 PEOPLE = ("alice:plus", "bob:basic", "carol:basic", "dan:basic")
@@ -267,9 +266,7 @@ def main() -> None:
     )
     print(report(soak))
     if args.json:
-        data = {**asdict(soak), "met": soak.met()}
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(data, indent=1))
+        write_json(args.json, soak, soak.met())
     if not soak.met():
         sys.exit(1)
 

@@ -7,7 +7,9 @@ reads it (journal replayed), never from the CLI's own output.
 
 from __future__ import annotations
 
+import json
 import os
+import platform
 import secrets
 import select
 import subprocess
@@ -15,7 +17,8 @@ import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +109,46 @@ def emulator(*flags: str) -> Iterator[tuple[str, str]]:
     command += ["--user", "alice:plus", "--user", "bob:basic", *flags]
     with serving(command, env) as url:
         yield url, key
+
+
+def plain(value: Any) -> Any:
+    """A dataclass of figures as JSON-ready data.
+
+    Not `dataclasses.asdict`: it rebuilds a Counter from (key, count) pairs,
+    which counts the pairs.
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def reproduce(argv: list[str]) -> str:
+    """The command line that reproduces a run, minus where its JSON went."""
+    args, skip = [], False
+    for arg in argv[1:]:
+        if skip or arg == "--json":
+            skip = not skip
+            continue
+        args.append(arg)
+    return " ".join(["cd benchmarks && python", Path(argv[0]).name, *args])
+
+
+def write_json(path: Path, figures: Any, met: bool) -> None:
+    """The figures, and whether the targets were met, for reliability_table.py."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "figures": plain(figures),
+        "met": met,
+        "command": reproduce(sys.argv),
+        "measured": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n")
 
 
 def cli(
