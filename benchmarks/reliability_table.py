@@ -44,7 +44,7 @@ def soak_row(f: dict[str, Any]) -> Row:
         f"{n(f['deleted'])} deleted ({n(f['api_requests'])} API requests, "
         f"{f['seconds']:.0f} s)",
         "per request: 5% 429, 5% 5xx before the work, 5% 5xx after it, 2% "
-        "answer cut off after it; 5–25 ms latency (met: "
+        "answer cut off after it; 5 to 25 ms latency (met: "
         f"{injected['429']} / {injected['5xx_before']} / {injected['5xx_after']} "
         f"/ {injected['dropped']})",
         f"{dup} duplicates, {lost} lost, {orphans} orphans; converged: {runs}",
