@@ -7,7 +7,9 @@ Each round writes a new generation of the estate (bench_crash.estate: about
 80% of the rooms present, 40% of them with a changed duration, so creates,
 replaces and deletes mix), starts `provisioner apply --auto-approve` and kills
 it with SIGKILL at a moment drawn uniformly over how long such an apply takes
-(calibrated on an unkilled run, then the longest seen). Then:
+(calibrated on an unkilled run, then the longest seen). A draw past the end
+of the apply kills nothing; rounds go on until --kills SIGKILLs have landed
+mid-run (at most 3x as many rounds). After every round:
 
 1. the state as left by the killed run must read (`LocalBackend.read`, the
    journal replayed): otherwise it is a corrupt state;
@@ -55,6 +57,7 @@ class CrashLoop:
     kills: int
     rooms: int
     seed: int
+    rounds: int = 0  # generations applied (and killed, or finished first)
     moments: Counter[str] = field(default_factory=Counter)
     left_unfinished: int = 0  # kills that left pending creates or retiring rooms
     corrupt: list[str] = field(default_factory=list)
@@ -65,7 +68,7 @@ class CrashLoop:
     seconds: float = 0.0
 
     def met(self) -> bool:
-        return not (
+        return self.moments["mid-run"] >= self.kills and not (
             self.corrupt
             or self.duplicates
             or self.orphans
@@ -160,7 +163,11 @@ def run_loop(
         clock = time.perf_counter()
         cli(root, env, *APPLY, timeout=600)
         longest = time.perf_counter() - clock
-        for generation in range(1, kills + 1):
+        # Kills drawn past the end of an apply hit nothing: go on until `kills`
+        # landed mid-run (each round a new generation), within 3x as many rounds.
+        while loop.moments["mid-run"] < kills and loop.rounds < 3 * kills:
+            loop.rounds += 1
+            generation = loop.rounds
             desired = write_generation(root, estate(rng, generation, rooms))
             took = one_round(loop, root, env, rng.uniform(0, longest))
             if took is None:
@@ -173,7 +180,8 @@ def run_loop(
 
 def report(loop: CrashLoop) -> str:
     lines = [
-        f"crash loop: {loop.kills} SIGKILLs, {loop.rooms}-room estate "
+        f"crash loop: {loop.moments['mid-run']} SIGKILLs mid-run in {loop.rounds} "
+        f"rounds, {loop.rooms}-room estate "
         f"({dict(loop.moments)}; {loop.left_unfinished} left pending creates or "
         f"retiring rooms); {loop.seconds:.1f} s",
         f"  corrupt states {len(loop.corrupt)}, duplicates {loop.duplicates}, "

@@ -160,6 +160,12 @@ def summary(stdout: str) -> str:
     return "; ".join(lines[start:])
 
 
+def failures(run: int, stderr: str) -> list[str]:
+    """Why an apply failed: its `failed: ...` and `Error: ...` lines."""
+    lines = [x for x in stderr.splitlines() if x.startswith(("failed", "Error"))]
+    return [f"apply {run}: {line[:300]}" for line in lines[:10]]
+
+
 def converge(root: Path, env: Mapping[str, str], phase: Phase, max_runs: int) -> None:
     started = time.perf_counter()
     for run in range(1, max_runs + 1):
@@ -167,7 +173,7 @@ def converge(root: Path, env: Mapping[str, str], phase: Phase, max_runs: int) ->
         phase.apply_exits.append(result.returncode)
         phase.summaries.append(summary(result.stdout))
         if result.returncode != 0:
-            phase.problems.append(f"apply {run}: {result.stderr.strip()[-500:]}")
+            phase.problems += failures(run, result.stderr)
         if plan_says_no_changes(root, env, phase):
             phase.runs, phase.converged = run, True
             break

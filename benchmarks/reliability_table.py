@@ -56,14 +56,15 @@ def crash_row(f: dict[str, Any]) -> Row:
     moments = ", ".join(f"{v} {k}" for k, v in sorted(f["moments"].items()))
     return (
         "crash loop",
-        f"{f['kills']} SIGKILLs, each during an apply of a {f['rooms']}-room "
-        f"estate (creates, replaces, deletes); {f['seconds']:.0f} s",
+        f"{f['moments'].get('mid-run', 0)} SIGKILLs, each during an apply of "
+        f"a {f['rooms']}-room estate (creates, replaces, deletes); "
+        f"{f['rounds']} rounds, {f['seconds']:.0f} s",
         f"SIGKILL at a uniform moment of the apply ({moments}; "
         f"{f['left_unfinished']} left pending creates or retiring rooms); "
         "20 ms latency",
         f"{len(f['corrupt'])} corrupt states, {f['duplicates']} duplicates, "
         f"{f['orphans']} orphans, {f['lost']} lost; "
-        f"{f['kills'] - len(f['not_converged'])}/{f['kills']} next applies "
+        f"{f['rounds'] - len(f['not_converged'])}/{f['rounds']} next applies "
         "converged",
         "0 corrupt, 0 duplicates, 0 orphans",
     )
