@@ -35,7 +35,7 @@ unit: $(BIN)/.installed
 test: lint typecheck actionlint unit
 
 bench: $(BIN)/.installed
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash benchmarks/run.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash benchmarks/run.sh $(BENCH)
 
 clean:
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache
