@@ -9,17 +9,14 @@ from pathlib import Path
 import click
 
 from provisioner.apply.doctor import run_doctor
+from provisioner.cli.options import format_option
 
 
 @click.command("doctor")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts.",
+@format_option(
+    ["text", "json"],
+    "text for people, json for scripts.",
 )
 def doctor_command(path: Path, fmt: str) -> None:
     """Check settings, key, address and answers; never writes anything."""

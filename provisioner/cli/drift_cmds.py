@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from provisioner.apply.drift import read_drift
+from provisioner.cli.options import format_option
 from provisioner.config import load_settings
 from provisioner.plan.drift import drift_report
 from provisioner.render.drift import DRIFT_RENDERERS
@@ -23,13 +24,9 @@ EXIT_DRIFT = 2
 
 
 @click.command("drift")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(DRIFT_RENDERERS)),
-    default="text",
-    show_default=True,
-    help="text for a terminal, json for machines, markdown for an issue.",
+@format_option(
+    sorted(DRIFT_RENDERERS),
+    "text for a terminal, json for machines, markdown for an issue.",
 )
 def drift_command(fmt: str) -> None:
     """Report managed rooms and users changed outside the provisioner (exit 2)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar, cast
 
 import click
@@ -132,3 +132,15 @@ _REQUEST_FIELDS: Final = (
     "replace",
     *ALLOWANCES,
 )
+
+
+def format_option(choices: Sequence[str], help_text: str) -> Callable[[F], F]:
+    """`--format` as every command declares it: `fmt`, text by default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )

@@ -22,7 +22,7 @@ import click
 
 from provisioner import environment
 from provisioner.apply.planfile import save_plan
-from provisioner.cli.options import Duration, request_options
+from provisioner.cli.options import Duration, format_option, request_options
 from provisioner.config import (
     Settings,
     load_estate,
@@ -167,13 +167,9 @@ def _state_warnings(settings: Settings) -> tuple[str, ...]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Save the plan for `provisioner apply FILE`.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text for a terminal, json for machines, markdown for a PR comment, "
+@format_option(
+    FORMATS,
+    "text for a terminal, json for machines, markdown for a PR comment, "
     "gitlab for GitLab's Terraform report.",
 )
 @click.option(

@@ -18,7 +18,7 @@ import click
 
 from provisioner.cli import LazyGroup
 from provisioner.cli.backend import current_backend
-from provisioner.cli.options import lock_timeout_option
+from provisioner.cli.options import format_option, lock_timeout_option
 from provisioner.errors import ProvisionerError
 from provisioner.rules import room_name_fault
 from provisioner.state.document import (
@@ -47,13 +47,9 @@ def state_group() -> None:
 
 
 @state_group.command("list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: one name per line; json: rooms, retiring rooms and pending creates.",
+@format_option(
+    ["text", "json"],
+    "text: one name per line; json: rooms, retiring rooms and pending creates.",
 )
 def list_cmd(fmt: str) -> None:
     """List managed rooms, then retiring rooms and pending creates."""
@@ -190,13 +186,9 @@ def force_unlock_cmd(lock_id: str) -> None:
 
 @click.command("output")
 @click.argument("name", required=False)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "csv"]),
-    default="text",
-    show_default=True,
-    help="json: {room: {user: url}}; csv: room,user,url rows.",
+@format_option(
+    ["text", "json", "csv"],
+    "json: {room: {user: url}}; csv: room,user,url rows.",
 )
 def output_cmd(name: str | None, fmt: str) -> None:
     """Print join URLs per participant: the one command that shows them."""
